@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libicmsg - a Linux userspace peer for Zephyr's ICMsg inter-core messaging.
+ *
+ * One struct icmsg_link is one ICMsg instance: two shared-memory regions
+ * (tx and rx ring) and two doorbells. The library is event-loop agnostic:
+ * poll icmsg_link_get_fd() for readability and call icmsg_link_process()
+ * when it is readable. Blocking helpers (icmsg_link_wait_bound(),
+ * icmsg_link_recv(), icmsg_link_send_timeout()) are built on the same two
+ * calls.
+ *
+ * Threading: a link is used from one thread at a time, except that
+ * icmsg_link_send() may be called from any thread concurrently with the
+ * thread that runs icmsg_link_process() (sends are serialised internally).
+ *
+ * Errors: every function that can fail returns a negative errno value and
+ * never sets errno.
+ */
+#ifndef ICMSG_ICMSG_H
+#define ICMSG_ICMSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Library version string, e.g. "0.1.0". Valid for the process lifetime. */
+const char *icmsg_version_string(void);
+
+/* ------------------------------------------------------------------------ */
+/* Logging                                                                  */
+
+/**
+ * Log sink. @p priority is a syslog level (LOG_ERR .. LOG_DEBUG), @p msg a
+ * NUL-terminated line without trailing newline, valid only during the call.
+ * Without a log function the library is silent.
+ */
+typedef void (*icmsg_log_fn)(int priority, const char *msg, void *userdata);
+
+/* ------------------------------------------------------------------------ */
+/* Configuration of one instance                                            */
+
+/** Session mode, the devicetree "unbound" property (spec section 3). */
+enum icmsg_unbound_mode {
+	ICMSG_UNBOUND_DISABLE = 0, /**< v1 magic bonding (default) */
+	ICMSG_UNBOUND_ENABLE,      /**< v2 sessions in the handshake words */
+	ICMSG_UNBOUND_DETECT,      /**< v2: sessions, or magic if the peer uses it */
+};
+
+/** How a region is reached. */
+enum icmsg_region_type {
+	ICMSG_REGION_FILE = 0, /**< byte range of a regular file (simulation) */
+};
+
+/** One shared-memory region. */
+struct icmsg_region_config {
+	enum icmsg_region_type type;
+	const char *path; /**< file path (ICMSG_REGION_FILE) */
+	uint64_t offset;  /**< byte offset in the file */
+	uint64_t size;    /**< region size in bytes */
+};
+
+/** How a doorbell is rung or received. */
+enum icmsg_mbox_type {
+	ICMSG_MBOX_FIFO = 0, /**< named FIFO, one byte per signal (simulation) */
+};
+
+/** One doorbell direction. */
+struct icmsg_mbox_config {
+	enum icmsg_mbox_type type;
+	const char *path; /**< FIFO path (ICMSG_MBOX_FIFO) */
+};
+
+/**
+ * Configuration of one instance, the YAML keys of spec section 5.3.
+ * Fill it with icmsg_link_config_init() first, which sets the defaults.
+ * Strings are borrowed: they must stay valid until icmsg_link_open() returns.
+ */
+struct icmsg_link_config {
+	const char *name;                    /**< used in log lines */
+	struct icmsg_region_config tx_region; /**< the region we write */
+	struct icmsg_region_config rx_region; /**< the region we read */
+	struct icmsg_mbox_config tx_mbox;    /**< we signal the peer here */
+	struct icmsg_mbox_config rx_mbox;    /**< the peer signals us here */
+	uint32_t dcache_alignment;           /**< 0 or a power of two >= 4 */
+	enum icmsg_unbound_mode unbound;
+	uint32_t bond_notify_repeat_ms;      /**< 0 = no repeat (default 1) */
+	uint32_t bond_timeout_ms;            /**< 0 = no diagnostic (default 5000) */
+	uint32_t bond_notify_max_ms;         /**< repeat cap after timeout (100) */
+	uint32_t detect_grace_ms;            /**< detect mode, spec 3.6 (50) */
+	uint32_t peer_rx_buf_size;           /**< peer's receive buffer (128) */
+	uint32_t rx_buf_size;                /**< our receive cap, 0 = any (0) */
+	bool auto_reopen;                    /**< re-open after unbound (true) */
+	bool create;                         /**< create missing files/FIFOs (true) */
+};
+
+/** Set @p cfg to all defaults (no name, no regions, no doorbells). */
+void icmsg_link_config_init(struct icmsg_link_config *cfg);
+
+/**
+ * Check @p cfg against the rules of spec sections 2.2 and 5.3 without
+ * touching any file.
+ * @param cfg       configuration to check
+ * @param ret_field on failure (if not NULL) set to the YAML key at fault,
+ *                  e.g. "tx-region.size"; a static string
+ * @param ret_msg   on failure (if not NULL) set to a static explanation
+ * @return 0 if valid, -EINVAL otherwise.
+ */
+int icmsg_link_config_check(const struct icmsg_link_config *cfg,
+			    const char **ret_field, const char **ret_msg);
+
+/* ------------------------------------------------------------------------ */
+/* YAML configuration files                                                 */
+
+/** A loaded YAML file with one or more instances. Opaque. */
+struct icmsg_config;
+
+/**
+ * Load and validate a YAML file of instances (spec section 5.3).
+ * Relative paths in the file are resolved against the file's directory.
+ * @param path      file to read
+ * @param ret       on success, the loaded configuration; must be freed by
+ *                  the caller using icmsg_config_free()
+ * @param ret_error on failure (if not NULL), a malloc'd, NUL-terminated text
+ *                  of one "file:line: key: message" line per error (joined
+ *                  with '\n'); must be freed by the caller using free()
+ * @return 0, -EINVAL for invalid content, or another negative errno if the
+ *         file cannot be read (-ENOENT, -EACCES, -ENOMEM, ...).
+ */
+int icmsg_config_load(const char *path, struct icmsg_config **ret, char **ret_error);
+
+/** Free a configuration. Accepts NULL; returns NULL. */
+struct icmsg_config *icmsg_config_free(struct icmsg_config *cfg);
+
+/** Number of instances in @p cfg. */
+size_t icmsg_config_count(const struct icmsg_config *cfg);
+
+/**
+ * Instance @p index (0-based) of @p cfg, or NULL if out of range. The
+ * pointer and its strings are valid for the lifetime of @p cfg.
+ */
+const struct icmsg_link_config *icmsg_config_get(const struct icmsg_config *cfg, size_t index);
+
+/** Instance named @p name, or NULL. Lifetime as icmsg_config_get(). */
+const struct icmsg_link_config *icmsg_config_find(const struct icmsg_config *cfg,
+						  const char *name);
+
+/* ------------------------------------------------------------------------ */
+/* Links                                                                    */
+
+/** One open ICMsg instance. Opaque. */
+struct icmsg_link;
+
+/** Link state as seen by the application (spec section 3.8). */
+enum icmsg_link_state {
+	ICMSG_LINK_BONDING = 0, /**< opened, waiting for the peer */
+	ICMSG_LINK_BOUND,       /**< messages flow */
+	ICMSG_LINK_DISCONNECTED,/**< peer ended the session (enable/detect) */
+	ICMSG_LINK_FAULT,       /**< the peer's ring is corrupt */
+};
+
+/** Protocol variant actually in use on a link. */
+enum icmsg_link_variant {
+	ICMSG_VARIANT_UNKNOWN = 0, /**< not bound yet */
+	ICMSG_VARIANT_MAGIC,       /**< v1 / v2 disable: magic bonding */
+	ICMSG_VARIANT_SESSION,     /**< v2 enable/detect: session handshake */
+};
+
+/**
+ * Application callbacks, all optional, all called from inside
+ * icmsg_link_process() (or a blocking helper) on the calling thread.
+ */
+struct icmsg_link_callbacks {
+	/** The link became bound. A send from here succeeds. */
+	void (*bound)(struct icmsg_link *link, void *userdata);
+	/**
+	 * The link left the bound state. @p reason: -ECONNRESET (peer
+	 * restarted or started a new session), -ESHUTDOWN (peer closed),
+	 * -EBADMSG (peer's ring is corrupt). Messages in flight may be lost.
+	 */
+	void (*unbound)(struct icmsg_link *link, int reason, void *userdata);
+	/**
+	 * One message. @p data is valid only during the call. Without this
+	 * callback, messages stay in the ring until icmsg_link_try_recv() or
+	 * icmsg_link_recv() takes them.
+	 */
+	void (*received)(struct icmsg_link *link, const void *data, size_t len,
+			 void *userdata);
+	/**
+	 * A problem that does not change the state by itself, e.g. a
+	 * message dropped because it exceeded rx_buf_size (-EMSGSIZE), or a
+	 * peer that looks like unsupported ICMsg v0 (-EPROTONOSUPPORT).
+	 */
+	void (*error)(struct icmsg_link *link, int err, void *userdata);
+};
+
+/** Options of icmsg_link_open() beyond the instance configuration. */
+struct icmsg_link_options {
+	const struct icmsg_link_callbacks *callbacks; /**< may be NULL */
+	void *userdata;        /**< passed to every callback */
+	icmsg_log_fn log;      /**< may be NULL: silent */
+	void *log_userdata;
+};
+
+/**
+ * Open an instance: map both regions, open both doorbells, start bonding
+ * in the configured mode, and run one processing step at once.
+ * @param cfg  checked with icmsg_link_config_check(); copied, so it may be
+ *             freed after the call
+ * @param opts may be NULL; copied
+ * @param ret  on success, the link; must be freed by the caller using
+ *             icmsg_link_close()
+ * @return 0, -EINVAL (bad configuration), -ENOENT/-EACCES/... (a region or
+ *         doorbell cannot be opened), -ENOMEM.
+ */
+int icmsg_link_open(const struct icmsg_link_config *cfg, const struct icmsg_link_options *opts,
+		    struct icmsg_link **ret);
+
+/**
+ * Close the instance (in enable/detect mode write our session word 0 so the
+ * peer sees the close), signal the peer, unmap and free. Accepts NULL;
+ * returns NULL.
+ */
+struct icmsg_link *icmsg_link_close(struct icmsg_link *link);
+
+/**
+ * Restart bonding with a new session (enable/detect mode), as Zephyr's
+ * icmsg_open() on an open instance.
+ * @return 0, or -EALREADY in disable mode (Zephyr semantics).
+ */
+int icmsg_link_reopen(struct icmsg_link *link);
+
+/**
+ * File descriptor to poll for POLLIN. It becomes readable on a doorbell or
+ * a timer. Never fails; owned by the link; valid until icmsg_link_close().
+ */
+int icmsg_link_get_fd(const struct icmsg_link *link);
+
+/**
+ * Handle what made the fd readable: drain the doorbell, run timers, advance
+ * the bonding state machine and deliver received messages (to the received
+ * callback, if set) until the ring is empty.
+ * @return >0 if something happened, 0 if there was nothing to do, or a
+ *         negative errno on a local failure (the link state is unchanged).
+ */
+int icmsg_link_process(struct icmsg_link *link);
+
+/** Current state. */
+enum icmsg_link_state icmsg_link_get_state(const struct icmsg_link *link);
+
+/** Counters and facts about a link, see icmsg_link_get_info(). */
+struct icmsg_link_info {
+	enum icmsg_link_state state;
+	enum icmsg_link_variant variant;
+	uint32_t max_send;      /**< largest message icmsg_link_send() takes */
+	uint32_t max_recv;      /**< largest message we can receive */
+	uint16_t local_sid;     /**< our session id (session variant) */
+	uint16_t remote_sid;    /**< peer's session id (session variant) */
+	uint64_t tx_msgs, tx_bytes, rx_msgs, rx_bytes;
+	uint64_t bonds;         /**< times the link became bound */
+	uint64_t unbinds;       /**< times it left the bound state */
+	uint64_t errors;        /**< corruption and dropped messages */
+};
+
+/** Fill @p ret with the link's counters. @return 0 or -EINVAL. */
+int icmsg_link_get_info(const struct icmsg_link *link, struct icmsg_link_info *ret);
+
+/** Name of the link (from the configuration), never NULL. */
+const char *icmsg_link_get_name(const struct icmsg_link *link);
+
+/**
+ * Send one message without blocking and ring the peer's doorbell.
+ * @return @p len on success, or
+ *   -EBUSY     not bound yet,
+ *   -ENOTCONN  the peer ended the session (enable/detect), call
+ *              icmsg_link_reopen() or wait for auto-reopen,
+ *   -EIO       the link is in the fault state,
+ *   -ENODATA   @p len is 0,
+ *   -EMSGSIZE  @p len exceeds max_send (peer-rx-buf-size, ring size, 65535),
+ *   -ENOMEM    not enough free space in the ring now; retry later,
+ *   -EINVAL    bad arguments, or the peer's rd_idx is invalid,
+ *   or the doorbell's error (the message was sent).
+ */
+int icmsg_link_send(struct icmsg_link *link, const void *data, size_t len);
+
+/**
+ * Take one message from the ring without blocking (links opened without a
+ * received callback).
+ * @return the message length, or -EAGAIN if there is none, -EMSGSIZE if it
+ *   is larger than @p cap (it stays in the ring), -ENOTCONN / -EIO / -EBUSY
+ *   as icmsg_link_send() for a link that is not bound, -EINVAL if a
+ *   received callback is set.
+ */
+int icmsg_link_try_recv(struct icmsg_link *link, void *buf, size_t cap);
+
+/* Blocking helpers. timeout_ms < 0 waits forever. */
+
+/** Wait until bound. @return 0, -ETIMEDOUT, or an error of process. */
+int icmsg_link_wait_bound(struct icmsg_link *link, int timeout_ms);
+
+/**
+ * Receive one message, processing the link while waiting.
+ * @return length, -ETIMEDOUT, or as icmsg_link_try_recv() (except -EAGAIN).
+ */
+int icmsg_link_recv(struct icmsg_link *link, void *buf, size_t cap, int timeout_ms);
+
+/**
+ * Send one message, waiting while the ring is full (-ENOMEM).
+ * @return as icmsg_link_send(), or -ETIMEDOUT.
+ */
+int icmsg_link_send_timeout(struct icmsg_link *link, const void *data, size_t len,
+			    int timeout_ms);
+
+/* ------------------------------------------------------------------------ */
+/* Read-only inspection of a region (for dump tools)                        */
+
+/** Decoded header and occupancy of a region. */
+struct icmsg_region_info {
+	uint32_t size;          /**< region size */
+	uint32_t dcache_alignment;
+	bool has_handshake;     /**< layout with a handshake word */
+	uint32_t rd_idx_off, handshake_off, wr_idx_off, data_off, data_len;
+	uint32_t rd_idx, wr_idx, handshake;
+	uint32_t used, free;    /**< bytes, valid only when indices are valid */
+	uint32_t packets;       /**< pending packets decoded */
+	uint32_t pending_bytes; /**< their payload bytes */
+	bool magic_first;       /**< the first pending packet is the bond magic */
+	int error;              /**< 0, or negative errno of the first problem */
+	char problem[160];      /**< what is wrong, "" if nothing */
+};
+
+/**
+ * One pending packet, @p data (@p len bytes, already unwrapped) valid only
+ * during the call. @p offset is the header's data-area offset. Return
+ * non-zero to stop the walk.
+ */
+typedef int (*icmsg_packet_fn)(uint32_t offset, const void *data, size_t len, void *userdata);
+
+/**
+ * Decode a region image held in memory (a copy, never live shared memory)
+ * as a reader starting at its rd_idx would, without changing it.
+ * @param image        region bytes
+ * @param size         their count (the region size)
+ * @param dcache_alignment as in the configuration
+ * @param handshake    true for the enable/detect layout
+ * @param ret          decoded header; ret->error/problem tell what is invalid
+ * @param fn           called per pending packet, may be NULL
+ * @return 0 if the walk ran (check ret->error), -EINVAL if the layout
+ *         itself is impossible (size, alignment).
+ */
+int icmsg_region_inspect(const void *image, size_t size, uint32_t dcache_alignment,
+			 bool handshake, struct icmsg_region_info *ret, icmsg_packet_fn fn,
+			 void *userdata);
+
+/**
+ * Copy a region's current bytes into @p buf (@p cap >= region size) through
+ * a read-only mapping, without creating or changing anything.
+ * @return the number of bytes copied, -ENOENT/-EACCES/..., -ERANGE if the
+ *         region lies beyond the end of the file, -ENOBUFS if @p cap is
+ *         too small.
+ */
+int icmsg_region_read(const struct icmsg_region_config *region, void *buf, size_t cap);
+
+#ifdef __GNUC__
+static inline void icmsg_link_closep(struct icmsg_link **p)
+{
+	icmsg_link_close(*p);
+}
+static inline void icmsg_config_freep(struct icmsg_config **p)
+{
+	icmsg_config_free(*p);
+}
+/** Declare a link pointer closed when it leaves scope. */
+#define _icmsg_cleanup_link_ __attribute__((cleanup(icmsg_link_closep)))
+/** Declare a config pointer freed when it leaves scope. */
+#define _icmsg_cleanup_config_ __attribute__((cleanup(icmsg_config_freep)))
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ICMSG_ICMSG_H */

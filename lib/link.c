@@ -1,0 +1,664 @@
+// SPDX-License-Identifier: MIT
+/*
+ * link - struct icmsg_link: regions + doorbells + protocol, and the public
+ * event-loop and blocking API on top (include/icmsg/icmsg.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "doorbell.h"
+#include "protocol.h"
+#include "region.h"
+
+struct link_stats {
+	uint64_t tx_msgs, tx_bytes; /* updated by any sending thread: atomics */
+	uint64_t rx_msgs, rx_bytes, bonds, unbinds, errors;
+};
+
+struct icmsg_link {
+	struct icmsg_link_config cfg; /* strings point into the copies below */
+	char *name, *tx_path, *rx_path, *tx_mbox, *rx_mbox;
+	char *log_prefix;
+	struct logger log;
+	struct icmsg_link_callbacks cb;
+	void *userdata;
+
+	struct region tx_reg, rx_reg;
+	struct doorbell tx_db, rx_db;
+	int epfd, timerfd;
+	struct proto proto;
+
+	uint8_t *rxbuf;
+	uint32_t rx_cap, max_send;
+
+	/* bonding timers (spec 3.7) */
+	bool bonding, timeout_logged, timer_armed;
+	uint64_t bond_start, notify_next, notify_interval;
+
+	struct link_stats st;
+};
+
+static const uint64_t NS_PER_MS = 1000000;
+
+/* ---- helpers ---- */
+
+static int mkdir_parents(const char *path)
+{
+	char *dir = strdup(path), *s;
+	int ret = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	for (s = dir + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			ret = -errno;
+			break;
+		}
+		*s = '/';
+	}
+	free(dir);
+	return ret;
+}
+
+static bool state_is_init(enum proto_state s)
+{
+	return s == PROTO_INIT_DISABLED || s == PROTO_INIT_ENABLED || s == PROTO_INIT_DETECT;
+}
+
+static void start_bonding(struct icmsg_link *link, uint64_t now)
+{
+	link->bonding = true;
+	link->timeout_logged = false;
+	link->bond_start = now;
+	link->notify_interval = (uint64_t)link->cfg.bond_notify_repeat_ms * NS_PER_MS;
+	link->notify_next = link->notify_interval ? now + link->notify_interval : 0;
+}
+
+static void ring_peer(struct icmsg_link *link)
+{
+	int ret = doorbell_ring(&link->tx_db);
+
+	if (ret < 0)
+		log_msg(&link->log, LOG_ERR, "cannot ring the peer: %s", strerror(-ret));
+}
+
+/*
+ * Turn the protocol's queued events into doorbells and callbacks.
+ * Return: true if the link became bound again (more data may follow).
+ */
+static bool dispatch(struct icmsg_link *link)
+{
+	struct proto_event ev[PROTO_MAX_EVENTS];
+	bool notify, rebound = false;
+	unsigned int i, n;
+
+	n = proto_take_events(&link->proto, ev, &notify);
+	/* Signal first: the peer may be waiting for what we just wrote. */
+	if (notify)
+		ring_peer(link);
+	for (i = 0; i < n; i++) {
+		switch (ev[i].type) {
+		case PROTO_EV_BOUND:
+			link->st.bonds++;
+			link->bonding = false;
+			rebound = true;
+			log_msg(&link->log, LOG_INFO, "bound (%s)",
+				link->proto.session ? "session" : "magic");
+			if (link->cb.bound)
+				link->cb.bound(link, link->userdata);
+			break;
+		case PROTO_EV_UNBOUND:
+			link->st.unbinds++;
+			if (ev[i].arg == -EBADMSG)
+				link->st.errors++;
+			log_msg(&link->log, LOG_INFO, "unbound: %s", strerror(-ev[i].arg));
+			if (link->cb.unbound)
+				link->cb.unbound(link, ev[i].arg, link->userdata);
+			break;
+		case PROTO_EV_ERROR:
+			if (ev[i].arg == -EMSGSIZE)
+				link->st.errors++;
+			if (link->cb.error)
+				link->cb.error(link, ev[i].arg, link->userdata);
+			break;
+		}
+	}
+	if (!link->bonding && state_is_init(link->proto.state))
+		start_bonding(link, now_ns());
+	return rebound;
+}
+
+static void log_bond_timeout(struct icmsg_link *link)
+{
+	static const char *const modes[] = { "disable", "enable", "detect" };
+	uint32_t wr = pbuf_shared_wr(&link->proto.rx);
+	uint32_t rd = pbuf_shared_rd(&link->proto.rx);
+	uint32_t hs = pbuf_handshake_load(&link->proto.tx);
+
+	log_msg(&link->log, LOG_WARNING,
+		"not bound after %u ms (unbound: %s, dcache-alignment: %u, state: %s, "
+		"peer wr_idx: %u, rd_idx: %u, tx handshake: 0x%08x); check unbound mode and "
+		"dcache-alignment on both sides%s",
+		link->cfg.bond_timeout_ms, modes[link->cfg.unbound], link->cfg.dcache_alignment,
+		proto_state_name(link->proto.state), wr, rd, hs,
+		link->proto.state == PROTO_INIT_DISABLED && rd != 0
+			? "; the peer has not re-initialised its ring since we last read it "
+			  "(a v1 peer must restart too)"
+			: "");
+}
+
+/* Notify repeat and bond-timeout diagnostic (spec 3.7), then arm the timer. */
+static void run_timers(struct icmsg_link *link, uint64_t now)
+{
+	uint64_t next = UINT64_MAX, t_out;
+	struct itimerspec its;
+
+	if (link->bonding && state_is_init(link->proto.state)) {
+		t_out = link->bond_start + (uint64_t)link->cfg.bond_timeout_ms * NS_PER_MS;
+		if (link->notify_next && now >= link->notify_next) {
+			ring_peer(link);
+			/* An absent peer costs nothing measurable: back off. */
+			if (link->cfg.bond_timeout_ms && now >= t_out) {
+				link->notify_interval *= 2;
+				if (link->notify_interval >
+				    (uint64_t)link->cfg.bond_notify_max_ms * NS_PER_MS)
+					link->notify_interval =
+						(uint64_t)link->cfg.bond_notify_max_ms * NS_PER_MS;
+				if (link->notify_interval == 0)
+					link->notify_interval = NS_PER_MS;
+			}
+			link->notify_next = now + link->notify_interval;
+		}
+		if (link->cfg.bond_timeout_ms && !link->timeout_logged && now >= t_out) {
+			log_bond_timeout(link);
+			link->timeout_logged = true;
+		}
+		if (link->notify_next)
+			next = link->notify_next;
+		if (link->cfg.bond_timeout_ms && !link->timeout_logged && t_out < next)
+			next = t_out;
+	}
+	if (link->proto.grace_deadline && link->proto.grace_deadline < next)
+		next = link->proto.grace_deadline;
+
+	if (next == UINT64_MAX && !link->timer_armed)
+		return;
+	memset(&its, 0, sizeof(its));
+	if (next != UINT64_MAX) {
+		if (next <= now)
+			next = now + 1;
+		its.it_value.tv_sec = (time_t)(next / 1000000000u);
+		its.it_value.tv_nsec = (long)(next % 1000000000u);
+	}
+	if (timerfd_settime(link->timerfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		link->timer_armed = next != UINT64_MAX;
+}
+
+/* ---- open / close ---- */
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int link_copy_config(struct icmsg_link *link, const struct icmsg_link_config *cfg)
+{
+	link->cfg = *cfg;
+	link->name = strdup(cfg->name ? cfg->name : "icmsg");
+	link->tx_path = dup_or_null(cfg->tx_region.path);
+	link->rx_path = dup_or_null(cfg->rx_region.path);
+	link->tx_mbox = dup_or_null(cfg->tx_mbox.path);
+	link->rx_mbox = dup_or_null(cfg->rx_mbox.path);
+	if (!link->name || !link->tx_path || !link->rx_path || !link->tx_mbox || !link->rx_mbox)
+		return -ENOMEM;
+	link->cfg.name = link->name;
+	link->cfg.tx_region.path = link->tx_path;
+	link->cfg.rx_region.path = link->rx_path;
+	link->cfg.tx_mbox.path = link->tx_mbox;
+	link->cfg.rx_mbox.path = link->rx_mbox;
+	if (asprintf(&link->log_prefix, "link %s", link->name) < 0) {
+		link->log_prefix = NULL;
+		return -ENOMEM;
+	}
+	link->log.prefix = link->log_prefix;
+	return 0;
+}
+
+static int link_open_transport(struct icmsg_link *link)
+{
+	const struct icmsg_link_config *c = &link->cfg;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ret;
+
+	if (c->create) {
+		const char *paths[] = { c->tx_region.path, c->rx_region.path, c->tx_mbox.path,
+					c->rx_mbox.path };
+		for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+			ret = mkdir_parents(paths[i]);
+			if (ret < 0) {
+				log_msg(&link->log, LOG_ERR, "cannot create the directory of %s: %s",
+					paths[i], strerror(-ret));
+				return ret;
+			}
+		}
+	}
+	ret = region_open(&link->tx_reg, &c->tx_region, c->create, false, &link->log);
+	if (ret < 0)
+		return ret;
+	ret = region_open(&link->rx_reg, &c->rx_region, c->create, false, &link->log);
+	if (ret < 0)
+		return ret;
+	ret = doorbell_open(&link->tx_db, &c->tx_mbox, c->create, &link->log);
+	if (ret < 0)
+		return ret;
+	ret = doorbell_open(&link->rx_db, &c->rx_mbox, c->create, &link->log);
+	if (ret < 0)
+		return ret;
+
+	link->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (link->epfd < 0)
+		return -errno;
+	link->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (link->timerfd < 0)
+		return -errno;
+	if (epoll_ctl(link->epfd, EPOLL_CTL_ADD, doorbell_fd(&link->rx_db), &ev) < 0 ||
+	    epoll_ctl(link->epfd, EPOLL_CTL_ADD, link->timerfd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+ICMSG_EXPORT int icmsg_link_open(const struct icmsg_link_config *cfg,
+				 const struct icmsg_link_options *opts, struct icmsg_link **ret)
+{
+	struct pbuf_layout tx_l, rx_l;
+	struct proto_config pc;
+	struct icmsg_link *link;
+	const char *field, *msg;
+	bool hs;
+	int err;
+
+	if (!cfg || !ret)
+		return -EINVAL;
+	link = calloc(1, sizeof(*link));
+	if (!link)
+		return -ENOMEM;
+	link->epfd = -1;
+	link->timerfd = -1;
+	link->tx_db.fd = -1;
+	link->rx_db.fd = -1;
+	if (opts) {
+		link->log.fn = opts->log;
+		link->log.userdata = opts->log_userdata;
+		if (opts->callbacks)
+			link->cb = *opts->callbacks;
+		link->userdata = opts->userdata;
+	}
+	err = link_copy_config(link, cfg);
+	if (err)
+		goto err_free;
+
+	if (icmsg_link_config_check(cfg, &field, &msg) < 0) {
+		log_msg(&link->log, LOG_ERR, "invalid configuration: %s: %s", field, msg);
+		err = -EINVAL;
+		goto err_free;
+	}
+	hs = cfg->unbound != ICMSG_UNBOUND_DISABLE;
+	if (pbuf_layout_init(&tx_l, cfg->tx_region.size, cfg->dcache_alignment, hs, &msg) < 0 ||
+	    pbuf_layout_init(&rx_l, cfg->rx_region.size, cfg->dcache_alignment, hs, &msg) < 0) {
+		log_msg(&link->log, LOG_ERR, "invalid configuration: %s", msg);
+		err = -EINVAL;
+		goto err_free;
+	}
+
+	err = link_open_transport(link);
+	if (err)
+		goto err_free;
+
+	link->max_send = pbuf_max_payload(&tx_l);
+	if (cfg->peer_rx_buf_size < link->max_send)
+		link->max_send = cfg->peer_rx_buf_size;
+	link->rx_cap = pbuf_max_payload(&rx_l);
+	if (cfg->rx_buf_size && cfg->rx_buf_size < link->rx_cap)
+		link->rx_cap = cfg->rx_buf_size;
+	link->rxbuf = malloc(link->rx_cap);
+	if (!link->rxbuf) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+
+	pc.mode = cfg->unbound;
+	pc.detect_grace_ns = (uint64_t)cfg->detect_grace_ms * NS_PER_MS;
+	pc.auto_reopen = cfg->auto_reopen;
+	err = proto_init(&link->proto, &pc, &link->tx_reg, &link->rx_reg, &tx_l, &rx_l,
+			 &link->log);
+	if (err)
+		goto err_free;
+	proto_open(&link->proto);
+	start_bonding(link, now_ns());
+	log_msg(&link->log, LOG_DEBUG, "opened (unbound: %d, tx L=%u, rx L=%u, max send %u)",
+		cfg->unbound, tx_l.len, rx_l.len, link->max_send);
+
+	/* One processing step at once: the peer may have opened first and
+	 * its signal predates our FIFO (spec 3.7, 6.2). */
+	err = icmsg_link_process(link);
+	if (err < 0) {
+		icmsg_link_close(link);
+		return err;
+	}
+	*ret = link;
+	return 0;
+
+err_free:
+	link->proto.state = PROTO_OFF;
+	icmsg_link_close(link);
+	return err;
+}
+
+ICMSG_EXPORT struct icmsg_link *icmsg_link_close(struct icmsg_link *link)
+{
+	bool notify;
+	struct proto_event ev[PROTO_MAX_EVENTS];
+
+	if (!link)
+		return NULL;
+	if (link->rxbuf) { /* the protocol was initialised */
+		proto_close(&link->proto);
+		proto_take_events(&link->proto, ev, &notify);
+		if (notify && link->tx_db.ops)
+			ring_peer(link);
+		proto_destroy(&link->proto);
+	}
+	if (link->epfd >= 0)
+		close(link->epfd);
+	if (link->timerfd >= 0)
+		close(link->timerfd);
+	doorbell_close(&link->tx_db);
+	doorbell_close(&link->rx_db);
+	region_close(&link->tx_reg);
+	region_close(&link->rx_reg);
+	free(link->rxbuf);
+	free(link->name);
+	free(link->tx_path);
+	free(link->rx_path);
+	free(link->tx_mbox);
+	free(link->rx_mbox);
+	free(link->log_prefix);
+	free(link);
+	return NULL;
+}
+
+ICMSG_EXPORT int icmsg_link_reopen(struct icmsg_link *link)
+{
+	int ret;
+
+	if (!link)
+		return -EINVAL;
+	ret = proto_open(&link->proto);
+	if (ret < 0)
+		return ret;
+	start_bonding(link, now_ns());
+	ret = icmsg_link_process(link);
+	return ret < 0 ? ret : 0;
+}
+
+/* ---- processing ---- */
+
+ICMSG_EXPORT int icmsg_link_get_fd(const struct icmsg_link *link)
+{
+	return link ? link->epfd : -1;
+}
+
+static int deliver(struct icmsg_link *link)
+{
+	int n, did = 0;
+
+	for (;;) {
+		n = proto_recv(&link->proto, link->rxbuf, link->rx_cap, true);
+		if (n > 0) {
+			link->st.rx_msgs++;
+			link->st.rx_bytes += (uint64_t)n;
+			did = 1;
+			link->cb.received(link, link->rxbuf, (size_t)n, link->userdata);
+			continue;
+		}
+		if (n == -ENOMSG) {
+			did = 1;
+			continue;
+		}
+		if (!dispatch(link))
+			return did;
+		did = 1;
+	}
+}
+
+ICMSG_EXPORT int icmsg_link_process(struct icmsg_link *link)
+{
+	uint64_t expirations, now;
+	int did = 0, ret;
+
+	if (!link)
+		return -EINVAL;
+	/* Drain first, then look at shared memory: a signal raised after the
+	 * drain wakes us again (spec 6.2). */
+	ret = doorbell_drain(&link->rx_db);
+	if (ret < 0)
+		log_msg(&link->log, LOG_ERR, "doorbell: %s", strerror(-ret));
+	else if (ret > 0)
+		did = 1;
+	if (read(link->timerfd, &expirations, sizeof(expirations)) == sizeof(expirations))
+		did = 1;
+
+	now = now_ns();
+	proto_step(&link->proto, now);
+	if (dispatch(link))
+		did = 1;
+	if (link->cb.received && deliver(link))
+		did = 1;
+	run_timers(link, now);
+	return did;
+}
+
+/* ---- state and counters ---- */
+
+ICMSG_EXPORT enum icmsg_link_state icmsg_link_get_state(const struct icmsg_link *link)
+{
+	if (!link)
+		return ICMSG_LINK_FAULT;
+	switch (link->proto.state) {
+	case PROTO_CONNECTED_DISABLED:
+	case PROTO_CONNECTED_ENABLED:
+		return ICMSG_LINK_BOUND;
+	case PROTO_DISCONNECTED:
+		return ICMSG_LINK_DISCONNECTED;
+	case PROTO_FAULT:
+		return ICMSG_LINK_FAULT;
+	default:
+		return ICMSG_LINK_BONDING;
+	}
+}
+
+ICMSG_EXPORT int icmsg_link_get_info(const struct icmsg_link *link, struct icmsg_link_info *ret)
+{
+	if (!link || !ret)
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	ret->state = icmsg_link_get_state(link);
+	if (ret->state == ICMSG_LINK_BOUND)
+		ret->variant = link->proto.session ? ICMSG_VARIANT_SESSION : ICMSG_VARIANT_MAGIC;
+	ret->max_send = link->max_send;
+	ret->max_recv = link->rx_cap;
+	ret->local_sid = link->proto.local_sid;
+	ret->remote_sid = link->proto.remote_sid;
+	ret->tx_msgs = __atomic_load_n(&link->st.tx_msgs, __ATOMIC_RELAXED);
+	ret->tx_bytes = __atomic_load_n(&link->st.tx_bytes, __ATOMIC_RELAXED);
+	ret->rx_msgs = link->st.rx_msgs;
+	ret->rx_bytes = link->st.rx_bytes;
+	ret->bonds = link->st.bonds;
+	ret->unbinds = link->st.unbinds;
+	ret->errors = link->st.errors;
+	return 0;
+}
+
+ICMSG_EXPORT const char *icmsg_link_get_name(const struct icmsg_link *link)
+{
+	return link ? link->name : "";
+}
+
+/* ---- messages ---- */
+
+ICMSG_EXPORT int icmsg_link_send(struct icmsg_link *link, const void *data, size_t len)
+{
+	int ret, err;
+
+	if (!link || (!data && len))
+		return -EINVAL;
+	ret = proto_send(&link->proto, data, len, link->max_send);
+	if (ret < 0)
+		return ret;
+	__atomic_fetch_add(&link->st.tx_msgs, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&link->st.tx_bytes, (uint64_t)len, __ATOMIC_RELAXED);
+	/* One signal per send, after the index store (spec 4.1). */
+	err = doorbell_ring(&link->tx_db);
+	return err < 0 ? err : ret;
+}
+
+static int not_bound_error(const struct icmsg_link *link)
+{
+	switch (link->proto.state) {
+	case PROTO_DISCONNECTED:
+		return -ENOTCONN;
+	case PROTO_FAULT:
+		return -EIO;
+	default:
+		return -EBUSY;
+	}
+}
+
+ICMSG_EXPORT int icmsg_link_try_recv(struct icmsg_link *link, void *buf, size_t cap)
+{
+	int n;
+
+	if (!link || (!buf && cap) || link->cb.received)
+		return -EINVAL;
+	for (;;) {
+		if (!proto_is_bound(&link->proto))
+			return not_bound_error(link);
+		n = proto_recv(&link->proto, buf, cap, false);
+		if (n > 0) {
+			link->st.rx_msgs++;
+			link->st.rx_bytes += (uint64_t)n;
+			dispatch(link);
+			return n;
+		}
+		if (n == -EMSGSIZE)
+			return n;
+		/* Empty, or a state change: report it, and if we are bound
+		 * again the new session may already hold data. */
+		if (!dispatch(link))
+			return proto_is_bound(&link->proto) ? -EAGAIN : not_bound_error(link);
+	}
+}
+
+/* ---- blocking helpers ---- */
+
+static uint64_t deadline_of(int timeout_ms)
+{
+	return timeout_ms < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+}
+
+/*
+ * Wait until the link fd is readable, the deadline passes, or @max_ns
+ * elapses. Return: 0 (go on), -ETIMEDOUT, or a negative errno.
+ */
+static int wait_fd(struct icmsg_link *link, uint64_t deadline, uint64_t max_ns)
+{
+	struct pollfd pfd = { .fd = link->epfd, .events = POLLIN };
+	uint64_t now = now_ns(), left;
+	struct timespec ts;
+
+	if (now >= deadline)
+		return -ETIMEDOUT;
+	left = deadline - now;
+	if (max_ns && left > max_ns)
+		left = max_ns;
+	ts.tv_sec = (time_t)(left / 1000000000u);
+	ts.tv_nsec = (long)(left % 1000000000u);
+	if (ppoll(&pfd, 1, deadline == UINT64_MAX && !max_ns ? NULL : &ts, NULL) < 0 &&
+	    errno != EINTR)
+		return -errno;
+	return 0;
+}
+
+ICMSG_EXPORT int icmsg_link_wait_bound(struct icmsg_link *link, int timeout_ms)
+{
+	uint64_t deadline = deadline_of(timeout_ms);
+	int ret;
+
+	if (!link)
+		return -EINVAL;
+	for (;;) {
+		if (proto_is_bound(&link->proto))
+			return 0;
+		if (link->proto.state == PROTO_DISCONNECTED)
+			return -ENOTCONN;
+		ret = wait_fd(link, deadline, 0);
+		if (ret < 0)
+			return ret;
+		ret = icmsg_link_process(link);
+		if (ret < 0)
+			return ret;
+	}
+}
+
+ICMSG_EXPORT int icmsg_link_recv(struct icmsg_link *link, void *buf, size_t cap, int timeout_ms)
+{
+	uint64_t deadline = deadline_of(timeout_ms);
+	int ret;
+
+	if (!link || link->cb.received)
+		return -EINVAL;
+	for (;;) {
+		ret = icmsg_link_try_recv(link, buf, cap);
+		if (ret != -EAGAIN && ret != -EBUSY)
+			return ret;
+		ret = wait_fd(link, deadline, 0);
+		if (ret < 0)
+			return ret;
+		ret = icmsg_link_process(link);
+		if (ret < 0)
+			return ret;
+	}
+}
+
+ICMSG_EXPORT int icmsg_link_send_timeout(struct icmsg_link *link, const void *data, size_t len,
+					 int timeout_ms)
+{
+	uint64_t deadline = deadline_of(timeout_ms), backoff = 20000;
+	int ret;
+
+	for (;;) {
+		ret = icmsg_link_send(link, data, len);
+		if (ret != -ENOMEM && ret != -EBUSY)
+			return ret;
+		/* A Zephyr reader never signals freed space, so poll the
+		 * ring with a growing interval besides waiting on the fd. */
+		ret = wait_fd(link, deadline, backoff);
+		if (ret < 0)
+			return ret;
+		ret = icmsg_link_process(link);
+		if (ret < 0)
+			return ret;
+		if (backoff < 5 * NS_PER_MS)
+			backoff *= 2;
+	}
+}
