@@ -1,0 +1,1534 @@
+// SPDX-License-Identifier: MIT
+/*
+ * config - instance configuration: defaults, validation (spec 2.2, 5.3, 6.1)
+ * and the YAML loader (spec 5.3).
+ *
+ * Error lines of icmsg_config_load() all have the form
+ *
+ *	FILE:LINE: KEY: message
+ *
+ * FILE is the path as the caller gave it and LINE is 1-based. KEY is the
+ * dotted path of the key at fault from the document root, with sequence
+ * indices in brackets: "instances[1].tx-region.size". Errors that belong to
+ * no key (YAML syntax, a document that is not a mapping, a second document)
+ * use the KEY "yaml". A missing key is reported at the line of the mapping
+ * that lacks it (the line of its own key, or of its "- " item). The lines are
+ * sorted by line number, ties in the order they were found.
+ *
+ * Cascades are avoided by tracking, per instance, which fields are known to
+ * be bad (unparsable, missing, or already reported): every rule names the
+ * fields it reads and is skipped when one of them is bad, so each mistake
+ * is reported once, at the key that holds it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "internal.h"
+#include "pbuf.h"
+
+/* Names become socket file names (one per instance) in a daemon directory. */
+#define NAME_MAX_LEN 64
+#define DCACHE_MAX 4096
+#define PACKET_LEN_MAX 65535
+/* A config file is a few kilobytes; refuse to slurp anything huge. */
+#define FILE_MAX_SIZE (1024 * 1024)
+/* Longest piece of file content quoted in a message, so lines stay short. */
+#define QUOTE_MAX 40
+#define KEY_BUF 192
+
+/*
+ * Fields of one instance, in the order icmsg_link_config_check() checks them.
+ * A region's sub-fields follow its own entry at fixed distances (REG_*), so
+ * the same code serves both regions.
+ */
+enum cfg_field {
+	F_NAME,
+	F_COMPATIBLE,
+	F_DCACHE,
+	F_UNBOUND,
+	F_TX_REGION,
+	F_TX_PATH,
+	F_TX_OFFSET,
+	F_TX_SIZE,
+	F_RX_REGION,
+	F_RX_PATH,
+	F_RX_OFFSET,
+	F_RX_SIZE,
+	F_MBOXES,
+	F_MBOX_TX,
+	F_MBOX_RX,
+	F_PEER_RX,
+	F_RX_BUF,
+	F_REPEAT,
+	F_TIMEOUT,
+	F_MAX,
+	F_GRACE,
+	F_AUTO_REOPEN,
+	F_COUNT
+};
+
+enum { REG_PATH = 1, REG_OFFSET = 2, REG_SIZE = 3 };
+
+#define FBIT(f) (UINT32_C(1) << (f))
+#define REGION_BITS(base) \
+	(FBIT(base) | FBIT((base) + REG_PATH) | FBIT((base) + REG_OFFSET) | \
+	 FBIT((base) + REG_SIZE))
+#define MBOX_BITS (FBIT(F_MBOXES) | FBIT(F_MBOX_TX) | FBIT(F_MBOX_RX))
+
+/* The YAML key of each field, relative to the instance. */
+static const char *const field_keys[F_COUNT] = {
+	[F_NAME] = "name",
+	[F_COMPATIBLE] = "compatible",
+	[F_DCACHE] = "dcache-alignment",
+	[F_UNBOUND] = "unbound",
+	[F_TX_REGION] = "tx-region",
+	[F_TX_PATH] = "tx-region.path",
+	[F_TX_OFFSET] = "tx-region.offset",
+	[F_TX_SIZE] = "tx-region.size",
+	[F_RX_REGION] = "rx-region",
+	[F_RX_PATH] = "rx-region.path",
+	[F_RX_OFFSET] = "rx-region.offset",
+	[F_RX_SIZE] = "rx-region.size",
+	[F_MBOXES] = "mboxes",
+	[F_MBOX_TX] = "mboxes.tx",
+	[F_MBOX_RX] = "mboxes.rx",
+	[F_PEER_RX] = "peer-rx-buf-size",
+	[F_RX_BUF] = "rx-buf-size",
+	[F_REPEAT] = "bond-notify-repeat-ms",
+	[F_TIMEOUT] = "bond-timeout-ms",
+	[F_MAX] = "bond-notify-max-ms",
+	[F_GRACE] = "detect-grace-ms",
+	[F_AUTO_REOPEN] = "auto-reopen",
+};
+
+ICMSG_EXPORT void icmsg_link_config_init(struct icmsg_link_config *cfg)
+{
+	if (!cfg)
+		return;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->tx_region.type = ICMSG_REGION_FILE;
+	cfg->rx_region.type = ICMSG_REGION_FILE;
+	cfg->tx_mbox.type = ICMSG_MBOX_FIFO;
+	cfg->rx_mbox.type = ICMSG_MBOX_FIFO;
+	cfg->dcache_alignment = 0;
+	cfg->unbound = ICMSG_UNBOUND_DISABLE;
+	cfg->bond_notify_repeat_ms = 1;
+	cfg->bond_timeout_ms = 5000;
+	cfg->bond_notify_max_ms = 100;
+	cfg->detect_grace_ms = 50;
+	cfg->peer_rx_buf_size = 128;
+	cfg->rx_buf_size = 0;
+	cfg->auto_reopen = true;
+	cfg->create = true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Checking one instance                                                    */
+
+/*
+ * Return the next path component of *p, skipping empty and "." ones, and
+ * advance *p past it; 0 at the end. This makes "run//./x" equal "run/x" for
+ * the overlap and FIFO checks without touching the file system. ".." is
+ * left alone: "a/../b" is "b" only if "a" is not a symlink.
+ */
+static size_t next_component(const char **p, const char **ret)
+{
+	const char *s = *p;
+	size_t n;
+
+	for (;;) {
+		while (*s == '/')
+			s++;
+		n = strcspn(s, "/");
+		if (n == 0 || !(n == 1 && s[0] == '.')) {
+			*ret = s;
+			*p = s + n;
+			return n;
+		}
+		s += n;
+	}
+}
+
+static bool path_equal(const char *a, const char *b)
+{
+	const char *ca, *cb;
+	size_t na, nb;
+
+	if (!a || !b || (a[0] == '/') != (b[0] == '/'))
+		return false;
+	do {
+		na = next_component(&a, &ca);
+		nb = next_component(&b, &cb);
+		if (na != nb || memcmp(ca, cb, na) != 0)
+			return false;
+	} while (na);
+	return true;
+}
+
+/* Both ranges must be free of overflow (checked before). */
+static bool regions_overlap(const struct icmsg_region_config *a,
+			    const struct icmsg_region_config *b)
+{
+	return path_equal(a->path, b->path) && a->offset < b->offset + b->size &&
+	       b->offset < a->offset + a->size;
+}
+
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || c == '-';
+}
+
+static bool dcache_valid(uint32_t d)
+{
+	return d == 0 || (d >= 4 && d <= DCACHE_MAX && (d & (d - 1)) == 0);
+}
+
+typedef void (*check_report_fn)(void *userdata, enum cfg_field field, const char *msg);
+
+/*
+ * struct checker - one pass over an instance. @bad holds the fields known
+ * to be bad on entry (the loader's parse failures) and gains every field a
+ * rule fails on, so that rules reading a bad field are skipped.
+ */
+struct checker {
+	const struct icmsg_link_config *cfg;
+	uint32_t bad;
+	check_report_fn report;
+	void *userdata;
+};
+
+static bool usable(const struct checker *c, uint32_t inputs)
+{
+	return !(c->bad & inputs);
+}
+
+static void fail(struct checker *c, enum cfg_field field, const char *msg)
+{
+	c->bad |= FBIT(field);
+	c->report(c->userdata, field, msg);
+}
+
+static void check_name(struct checker *c)
+{
+	const char *name = c->cfg->name;
+	size_t i;
+
+	if (!usable(c, FBIT(F_NAME)))
+		return;
+	if (!name || !name[0]) {
+		fail(c, F_NAME, "must not be empty");
+		return;
+	}
+	if (strlen(name) > NAME_MAX_LEN) {
+		fail(c, F_NAME, "must be at most 64 characters long");
+		return;
+	}
+	/* Also rules out "." and "..", which would escape the directory. */
+	if (name[0] == '.') {
+		fail(c, F_NAME, "must not start with '.': names become socket file names");
+		return;
+	}
+	for (i = 0; name[i]; i++) {
+		if (!name_char(name[i])) {
+			fail(c, F_NAME, "may contain only A-Z, a-z, 0-9, '_', '.' and '-': "
+					"names become socket file names");
+			return;
+		}
+	}
+}
+
+static void check_modes(struct checker *c)
+{
+	const struct icmsg_link_config *cfg = c->cfg;
+
+	if (usable(c, FBIT(F_DCACHE)) && !dcache_valid(cfg->dcache_alignment))
+		fail(c, F_DCACHE, "must be 0 or a power of two from 4 to 4096");
+
+	if (!usable(c, FBIT(F_UNBOUND)))
+		return;
+	switch (cfg->unbound) {
+	case ICMSG_UNBOUND_DISABLE:
+		break;
+	case ICMSG_UNBOUND_ENABLE:
+	case ICMSG_UNBOUND_DETECT:
+		if (usable(c, FBIT(F_DCACHE)) && cfg->dcache_alignment < 8)
+			fail(c, F_UNBOUND, "enable and detect need dcache-alignment >= 8: "
+					   "Zephyr refuses the handshake layout below 8 "
+					   "(spec 2.2)");
+		break;
+	default:
+		fail(c, F_UNBOUND, "must be disable, enable or detect");
+		break;
+	}
+}
+
+static void check_region(struct checker *c, const struct icmsg_region_config *r,
+			 enum cfg_field base)
+{
+	const struct icmsg_link_config *cfg = c->cfg;
+	enum cfg_field f_path = base + REG_PATH, f_off = base + REG_OFFSET;
+	enum cfg_field f_size = base + REG_SIZE;
+	bool handshake = cfg->unbound != ICMSG_UNBOUND_DISABLE;
+	struct pbuf_layout layout;
+	uint64_t align;
+
+	if (!usable(c, FBIT(base)))
+		return;
+	if (r->type != ICMSG_REGION_FILE) {
+		fail(c, base, "unsupported region type");
+		c->bad |= REGION_BITS(base);
+		return;
+	}
+	if (usable(c, FBIT(f_path)) && (!r->path || !r->path[0]))
+		fail(c, f_path, "must not be empty");
+
+	if (usable(c, FBIT(f_size))) {
+		if (r->size == 0)
+			fail(c, f_size, "must be greater than 0");
+		else if (r->size % 4)
+			fail(c, f_size, "must be a multiple of 4 (spec 2.2)");
+		else if (r->size > UINT32_MAX)
+			fail(c, f_size, "must be less than 4 GiB: ring indices are 32-bit "
+					"(spec 2.1)");
+	}
+	if (usable(c, FBIT(f_off) | FBIT(F_DCACHE))) {
+		align = cfg->dcache_alignment > 4 ? cfg->dcache_alignment : 4;
+		if (r->offset % align)
+			fail(c, f_off, "must be a multiple of max(dcache-alignment, 4) "
+				       "(spec 2.2)");
+	}
+	/* mmap takes a signed off_t: the region must end below 2^63. */
+	if (usable(c, FBIT(f_off) | FBIT(f_size)) &&
+	    (r->offset > (uint64_t)INT64_MAX || r->size > (uint64_t)INT64_MAX - r->offset))
+		fail(c, f_off, "offset + size is beyond the largest file offset");
+
+	/* The other layout rules passed above, so the pbuf module refusing
+	 * the layout now means only that the data area is too small. */
+	if (usable(c, FBIT(f_size) | FBIT(F_DCACHE) | FBIT(F_UNBOUND)) &&
+	    pbuf_layout_init(&layout, r->size, cfg->dcache_alignment, handshake, NULL) < 0)
+		fail(c, f_size, "too small: the data area after the ring header "
+				"(rd_idx, handshake, wr_idx) must be at least 12 bytes (spec 2.2)");
+}
+
+static void check_regions(struct checker *c)
+{
+	const struct icmsg_link_config *cfg = c->cfg;
+
+	check_region(c, &cfg->tx_region, F_TX_REGION);
+	check_region(c, &cfg->rx_region, F_RX_REGION);
+	if (usable(c, REGION_BITS(F_TX_REGION) | REGION_BITS(F_RX_REGION)) &&
+	    regions_overlap(&cfg->tx_region, &cfg->rx_region))
+		fail(c, F_RX_REGION, "overlaps tx-region in the same file (spec 6.1)");
+}
+
+static void check_mbox(struct checker *c, const struct icmsg_mbox_config *m, enum cfg_field f)
+{
+	if (!usable(c, FBIT(f)))
+		return;
+	if (m->type != ICMSG_MBOX_FIFO)
+		fail(c, f, "unsupported doorbell type");
+	else if (!m->path || !m->path[0])
+		fail(c, f, "must not be empty");
+}
+
+static void check_mboxes(struct checker *c)
+{
+	const struct icmsg_link_config *cfg = c->cfg;
+
+	if (!usable(c, FBIT(F_MBOXES)))
+		return;
+	check_mbox(c, &cfg->tx_mbox, F_MBOX_TX);
+	check_mbox(c, &cfg->rx_mbox, F_MBOX_RX);
+	if (usable(c, FBIT(F_MBOX_TX) | FBIT(F_MBOX_RX)) &&
+	    path_equal(cfg->tx_mbox.path, cfg->rx_mbox.path))
+		fail(c, F_MBOX_RX, "must differ from mboxes.tx: each direction needs its own FIFO");
+}
+
+static void check_limits(struct checker *c)
+{
+	const struct icmsg_link_config *cfg = c->cfg;
+
+	if (usable(c, FBIT(F_PEER_RX)) &&
+	    (cfg->peer_rx_buf_size < 1 || cfg->peer_rx_buf_size > PACKET_LEN_MAX))
+		fail(c, F_PEER_RX, "must be from 1 to 65535: packet lengths are 16-bit (spec 2.3)");
+	if (usable(c, FBIT(F_RX_BUF)) && cfg->rx_buf_size > PACKET_LEN_MAX)
+		fail(c, F_RX_BUF, "must be from 0 (no limit) to 65535: packet lengths are 16-bit "
+				  "(spec 2.3)");
+	if (usable(c, FBIT(F_REPEAT) | FBIT(F_MAX)) && cfg->bond_notify_repeat_ms > 0 &&
+	    cfg->bond_notify_max_ms < cfg->bond_notify_repeat_ms)
+		fail(c, F_MAX, "must not be less than bond-notify-repeat-ms");
+}
+
+/* Run every rule; the order is the order icmsg_link_config_check() reports. */
+static void check_all(struct checker *c)
+{
+	check_name(c);
+	check_modes(c);
+	check_regions(c);
+	check_mboxes(c);
+	check_limits(c);
+}
+
+struct first_error {
+	enum cfg_field field;
+	const char *msg;
+};
+
+static void keep_first(void *userdata, enum cfg_field field, const char *msg)
+{
+	struct first_error *first = userdata;
+
+	if (!first->msg) {
+		first->field = field;
+		first->msg = msg;
+	}
+}
+
+ICMSG_EXPORT int icmsg_link_config_check(const struct icmsg_link_config *cfg,
+					 const char **ret_field, const char **ret_msg)
+{
+	struct first_error first = { .msg = NULL };
+	struct checker c = {
+		.cfg = cfg,
+		.report = keep_first,
+		.userdata = &first,
+	};
+
+	if (!cfg) {
+		first.msg = "no configuration";
+	} else {
+		check_all(&c);
+		if (!first.msg)
+			return 0;
+	}
+	if (ret_field)
+		*ret_field = cfg ? field_keys[first.field] : "";
+	if (ret_msg)
+		*ret_msg = first.msg;
+	return -EINVAL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Loaded configurations                                                    */
+
+/* struct config_entry - one instance and the strings its config points to. */
+struct config_entry {
+	struct icmsg_link_config cfg;
+	char *name;
+	char *tx_path, *rx_path, *mbox_tx, *mbox_rx;
+};
+
+struct icmsg_config {
+	size_t count;
+	struct config_entry *entries;
+};
+
+static void entries_free(struct config_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; e && i < n; i++) {
+		free(e[i].name);
+		free(e[i].tx_path);
+		free(e[i].rx_path);
+		free(e[i].mbox_tx);
+		free(e[i].mbox_rx);
+	}
+	free(e);
+}
+
+ICMSG_EXPORT struct icmsg_config *icmsg_config_free(struct icmsg_config *cfg)
+{
+	if (cfg) {
+		entries_free(cfg->entries, cfg->count);
+		free(cfg);
+	}
+	return NULL;
+}
+
+ICMSG_EXPORT size_t icmsg_config_count(const struct icmsg_config *cfg)
+{
+	return cfg ? cfg->count : 0;
+}
+
+ICMSG_EXPORT const struct icmsg_link_config *icmsg_config_get(const struct icmsg_config *cfg,
+							      size_t index)
+{
+	if (!cfg || index >= cfg->count)
+		return NULL;
+	return &cfg->entries[index].cfg;
+}
+
+ICMSG_EXPORT const struct icmsg_link_config *icmsg_config_find(const struct icmsg_config *cfg,
+							       const char *name)
+{
+	size_t i;
+
+	if (!cfg || !name)
+		return NULL;
+	for (i = 0; i < cfg->count; i++)
+		if (strcmp(cfg->entries[i].cfg.name, name) == 0)
+			return &cfg->entries[i].cfg;
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* YAML loader                                                              */
+
+struct error_line {
+	unsigned int line;
+	size_t seq;
+	char *text;
+};
+
+/* Per-instance facts the loader needs for messages and cross checks. */
+struct instance_meta {
+	unsigned int line;             /* line of the "- " item */
+	unsigned int lines[F_COUNT];   /* line of each key present, else 0 */
+	uint32_t bad;                  /* FBIT()s of fields known to be bad */
+};
+
+struct loader {
+	const char *file;          /* as given by the caller, for messages */
+	char *dir;                 /* prefix for relative paths, NULL: none */
+	yaml_document_t doc;
+	struct error_line *errors;
+	size_t n_errors, cap_errors;
+	bool oom;
+};
+
+static void add_error(struct loader *ld, unsigned int line, const char *key, const char *fmt,
+		      ...) __attribute__((format(printf, 4, 5)));
+
+static void add_error(struct loader *ld, unsigned int line, const char *key, const char *fmt,
+		      ...)
+{
+	struct error_line *e;
+	char *msg, *text;
+	va_list ap;
+	int n;
+
+	if (ld->n_errors == ld->cap_errors) {
+		size_t cap = ld->cap_errors ? 2 * ld->cap_errors : 8;
+
+		e = reallocarray(ld->errors, cap, sizeof(*e));
+		if (!e) {
+			ld->oom = true;
+			return;
+		}
+		ld->errors = e;
+		ld->cap_errors = cap;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		ld->oom = true;
+		return;
+	}
+	n = asprintf(&text, "%s:%u: %s: %s", ld->file, line, key, msg);
+	free(msg);
+	if (n < 0) {
+		ld->oom = true;
+		return;
+	}
+	e = &ld->errors[ld->n_errors];
+	e->line = line;
+	e->seq = ld->n_errors;
+	e->text = text;
+	ld->n_errors++;
+}
+
+static int error_cmp(const void *a, const void *b)
+{
+	const struct error_line *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+/* Join the sorted error lines into one malloc'd text, or NULL on ENOMEM. */
+static char *errors_join(struct loader *ld)
+{
+	size_t i, len = 0;
+	char *text, *p;
+
+	qsort(ld->errors, ld->n_errors, sizeof(*ld->errors), error_cmp);
+	for (i = 0; i < ld->n_errors; i++)
+		len += strlen(ld->errors[i].text) + 1;
+	text = malloc(len ? len : 1);
+	if (!text)
+		return NULL;
+	p = text;
+	*p = '\0';
+	for (i = 0; i < ld->n_errors; i++) {
+		if (i)
+			*p++ = '\n';
+		p = stpcpy(p, ld->errors[i].text);
+	}
+	return text;
+}
+
+/*
+ * Copy file content into @buf for a message: at most QUOTE_MAX bytes (cut
+ * at a UTF-8 character boundary, "..." appended), control characters
+ * replaced by '?' so that every error stays on one line.
+ */
+static const char *quote(char *buf, size_t cap, const void *value, size_t len)
+{
+	const unsigned char *s = value;
+	bool cut = len > QUOTE_MAX;
+	size_t i;
+
+	if (cap < QUOTE_MAX + 4)
+		return "";
+	if (cut) {
+		len = QUOTE_MAX;
+		while (len > 0 && (s[len] & 0xc0) == 0x80)
+			len--;
+	}
+	for (i = 0; i < len; i++)
+		buf[i] = (s[i] < 0x20 || s[i] == 0x7f) ? '?' : (char)s[i];
+	strcpy(buf + len, cut ? "..." : "");
+	return buf;
+}
+
+/*
+ * Format a key path into @buf of KEY_BUF bytes. Key paths are bounded (an
+ * index, our own key names, file content cut by quote()), so nothing is
+ * ever cut; vsnprintf() keeps GCC's truncation warning quiet about that.
+ */
+static void key_printf(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void key_printf(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, KEY_BUF, fmt, ap);
+	va_end(ap);
+}
+
+static void join_key(char *buf, const char *path, const char *key)
+{
+	key_printf(buf, "%s%s%s", path, path[0] ? "." : "", key);
+}
+
+static unsigned int node_line(const yaml_node_t *n)
+{
+	return (unsigned int)n->start_mark.line + 1;
+}
+
+static const char *kind_name(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_SEQUENCE_NODE:
+		return "a sequence";
+	default:
+		return "a scalar";
+	}
+}
+
+static bool scalar_is(const yaml_node_t *n, const char *word)
+{
+	size_t len = strlen(word);
+
+	return n->data.scalar.length == len && memcmp(n->data.scalar.value, word, len) == 0;
+}
+
+/* Only unquoted "", "~" and "null" mean null in YAML; "null" quoted is text. */
+static bool scalar_is_null(const yaml_node_t *n)
+{
+	return n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (scalar_is(n, "") || scalar_is(n, "~") || scalar_is(n, "null") ||
+		scalar_is(n, "Null") || scalar_is(n, "NULL"));
+}
+
+/* Levenshtein distance, for "did you mean"; SIZE_MAX for long keys. */
+static size_t edit_distance(const char *a, size_t la, const char *b)
+{
+	size_t lb = strlen(b), row[NAME_MAX_LEN + 1], i, j, diag, up, best;
+
+	if (la > NAME_MAX_LEN || lb > NAME_MAX_LEN)
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* struct key_spec - one key a mapping may hold; @field is the caller's tag. */
+struct key_spec {
+	const char *key;
+	bool required;
+	int field;
+};
+
+/**
+ * parse_mapping() - sort the pairs of mapping @n by the keys in @specs.
+ * @path: dotted key path of the mapping ("" for the document root)
+ * @line: line to report problems of the whole mapping at (a missing key)
+ * @values: set to the value node of each spec's key, or NULL if absent
+ * @key_lines: set to the 1-based line of each spec's key, or 0 if absent
+ *
+ * Unknown and duplicate keys are reported and ignored (the first of two
+ * duplicates wins, and the second value is not looked at, so it cannot add
+ * errors of its own); missing required keys are reported, unless an unknown
+ * key was already reported as a likely misspelling of it. @n_specs <= 32.
+ * Return: false if @n is not a mapping (reported), true otherwise.
+ */
+static bool parse_mapping(struct loader *ld, const yaml_node_t *n, const char *path,
+			  unsigned int line, const struct key_spec *specs, size_t n_specs,
+			  yaml_node_t **values, unsigned int *key_lines)
+{
+	char key[KEY_BUF], q[QUOTE_MAX + 4];
+	const yaml_node_pair_t *pair;
+	size_t i, best, d, best_d;
+	uint32_t suggested = 0;
+
+	for (i = 0; i < n_specs; i++) {
+		values[i] = NULL;
+		key_lines[i] = 0;
+	}
+	if (n->type != YAML_MAPPING_NODE) {
+		add_error(ld, line, path, "must be a mapping, not %s", kind_name(n));
+		return false;
+	}
+	for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
+		const char *name;
+		size_t len;
+
+		if (!k || !v)
+			continue;
+		if (k->type != YAML_SCALAR_NODE) {
+			add_error(ld, node_line(k), path[0] ? path : "yaml",
+				  "keys must be strings, not %s", kind_name(k));
+			continue;
+		}
+		name = (const char *)k->data.scalar.value;
+		len = k->data.scalar.length;
+		for (i = 0; i < n_specs; i++)
+			if (scalar_is(k, specs[i].key))
+				break;
+		if (i == n_specs) {
+			best = n_specs;
+			best_d = 3; /* suggest only keys at most 2 edits away */
+			for (i = 0; i < n_specs; i++) {
+				d = edit_distance(name, len, specs[i].key);
+				if (d < best_d && d < strlen(specs[i].key)) {
+					best = i;
+					best_d = d;
+				}
+			}
+			join_key(key, path, quote(q, sizeof(q), name, len));
+			if (best < n_specs) {
+				add_error(ld, node_line(k), key, "unknown key (did you mean '%s'?)",
+					  specs[best].key);
+				suggested |= UINT32_C(1) << best;
+			} else {
+				add_error(ld, node_line(k), key, "unknown key");
+			}
+			continue;
+		}
+		if (values[i]) {
+			join_key(key, path, specs[i].key);
+			add_error(ld, node_line(k), key, "duplicate key (first at line %u)",
+				  key_lines[i]);
+			continue;
+		}
+		values[i] = v;
+		key_lines[i] = node_line(k);
+	}
+	/* A misspelt required key is one mistake: "did you mean" says it all. */
+	for (i = 0; i < n_specs; i++) {
+		if (specs[i].required && !values[i] && !(suggested & (UINT32_C(1) << i))) {
+			join_key(key, path, specs[i].key);
+			add_error(ld, line, key, "missing required key");
+		}
+	}
+	return true;
+}
+
+/* The text of scalar @n, or NULL (reported) if @n is not a scalar. */
+static const char *scalar_text(struct loader *ld, const yaml_node_t *n, const char *key,
+			       unsigned int line, const char *what)
+{
+	if (n->type != YAML_SCALAR_NODE) {
+		add_error(ld, line, key, "must be %s, not %s", what, kind_name(n));
+		return NULL;
+	}
+	return (const char *)n->data.scalar.value;
+}
+
+/*
+ * A string value. A plain null reads as "" so that the instance check
+ * reports it once as "must not be empty".
+ */
+static bool parse_string(struct loader *ld, const yaml_node_t *n, const char *key,
+			 unsigned int line, char **ret)
+{
+	const char *s = scalar_text(ld, n, key, line, "a string");
+	size_t len;
+
+	if (!s)
+		return false;
+	len = n->data.scalar.length;
+	if (memchr(s, '\0', len)) {
+		add_error(ld, line, key, "must not contain NUL characters");
+		return false;
+	}
+	if (scalar_is_null(n))
+		len = 0;
+	*ret = strndup(s, len);
+	if (!*ret) {
+		ld->oom = true;
+		return false;
+	}
+	return true;
+}
+
+/* A path value; a relative one is resolved against the file's directory. */
+static bool parse_path(struct loader *ld, const yaml_node_t *n, const char *key,
+		       unsigned int line, char **ret)
+{
+	char *s, *joined;
+
+	if (!parse_string(ld, n, key, line, &s))
+		return false;
+	if (s[0] && s[0] != '/' && ld->dir) {
+		if (asprintf(&joined, "%s/%s", ld->dir, s) < 0) {
+			free(s);
+			ld->oom = true;
+			return false;
+		}
+		free(s);
+		s = joined;
+	}
+	*ret = s;
+	return true;
+}
+
+/*
+ * A non-negative integer, decimal or 0x hex, at most @max. YAML 1.1 reads
+ * "010" as octal and YAML 1.2 as decimal; a leading zero is refused rather
+ * than guessed, and so are signs, "_" separators and floats.
+ */
+static bool parse_uint(struct loader *ld, const yaml_node_t *n, const char *key,
+		       unsigned int line, uint64_t max, uint64_t *ret)
+{
+	const char *s = scalar_text(ld, n, key, line, "an integer");
+	char q[QUOTE_MAX + 4];
+	unsigned int base = 10, digit;
+	bool overflow = false;
+	uint64_t v = 0;
+	size_t len, i = 0;
+
+	if (!s)
+		return false;
+	len = n->data.scalar.length;
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	if (len == 0 || (base == 10 && len > 1 && s[0] == '0' &&
+			 strspn(s, "0123456789") == len)) {
+		if (len == 0)
+			add_error(ld, line, key, "must be an integer, not empty");
+		else
+			add_error(ld, line, key, "must not have a leading zero (YAML 1.1 "
+				  "would read it as octal): write decimal or 0x hex");
+		return false;
+	}
+	for (; i < len; i++) {
+		char ch = s[i];
+
+		if (ch >= '0' && ch <= '9')
+			digit = (unsigned int)(ch - '0');
+		else if (base == 16 && ch >= 'a' && ch <= 'f')
+			digit = (unsigned int)(ch - 'a' + 10);
+		else if (base == 16 && ch >= 'A' && ch <= 'F')
+			digit = (unsigned int)(ch - 'A' + 10);
+		else
+			break;
+		/* Keep scanning after an overflow: a bad character wins. */
+		if (v > (UINT64_MAX - digit) / base)
+			overflow = true;
+		else
+			v = v * base + digit;
+	}
+	if (i < len) {
+		add_error(ld, line, key, "must be a non-negative integer (decimal or 0x hex), "
+			  "not '%s'", quote(q, sizeof(q), s, len));
+		return false;
+	}
+	if (overflow || v > max) {
+		add_error(ld, line, key, "is too large (at most %" PRIu64 ")", max);
+		return false;
+	}
+	*ret = v;
+	return true;
+}
+
+static bool parse_bool(struct loader *ld, const yaml_node_t *n, const char *key,
+		       unsigned int line, bool *ret)
+{
+	static const char *const words[] = { "false", "no", "off", "true", "yes", "on" };
+	const char *s = scalar_text(ld, n, key, line, "true or false");
+	char q[QUOTE_MAX + 4];
+	size_t i;
+
+	if (!s)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(words); i++) {
+		if (n->data.scalar.length == strlen(words[i]) && strcasecmp(s, words[i]) == 0) {
+			*ret = i >= 3;
+			return true;
+		}
+	}
+	add_error(ld, line, key, "must be true or false, not '%s'",
+		  quote(q, sizeof(q), s, n->data.scalar.length));
+	return false;
+}
+
+static bool parse_unbound(struct loader *ld, const yaml_node_t *n, const char *key,
+			  unsigned int line, enum icmsg_unbound_mode *ret)
+{
+	const char *s = scalar_text(ld, n, key, line, "disable, enable or detect");
+	char q[QUOTE_MAX + 4];
+
+	if (!s)
+		return false;
+	if (scalar_is(n, "disable"))
+		*ret = ICMSG_UNBOUND_DISABLE;
+	else if (scalar_is(n, "enable"))
+		*ret = ICMSG_UNBOUND_ENABLE;
+	else if (scalar_is(n, "detect"))
+		*ret = ICMSG_UNBOUND_DETECT;
+	else {
+		add_error(ld, line, key, "must be disable, enable or detect, not '%s'",
+			  quote(q, sizeof(q), s, n->data.scalar.length));
+		return false;
+	}
+	return true;
+}
+
+static bool parse_compatible(struct loader *ld, const yaml_node_t *n, const char *key,
+			     unsigned int line)
+{
+	const char *s = scalar_text(ld, n, key, line, "a string");
+	char q[QUOTE_MAX + 4];
+
+	if (!s)
+		return false;
+	if (!scalar_is(n, "zephyr,ipc-icmsg")) {
+		add_error(ld, line, key, "only 'zephyr,ipc-icmsg' is supported, not '%s'",
+			  quote(q, sizeof(q), s, n->data.scalar.length));
+		return false;
+	}
+	return true;
+}
+
+static const struct key_spec region_keys[] = {
+	{ "path", true, REG_PATH },
+	{ "offset", false, REG_OFFSET },
+	{ "size", true, REG_SIZE },
+};
+
+static void parse_region(struct loader *ld, const yaml_node_t *n, const char *path,
+			 struct icmsg_region_config *r, char **owned, struct instance_meta *m,
+			 enum cfg_field base)
+{
+	yaml_node_t *values[ARRAY_SIZE(region_keys)];
+	unsigned int lines[ARRAY_SIZE(region_keys)];
+	char key[KEY_BUF];
+	size_t i;
+
+	if (!parse_mapping(ld, n, path, m->lines[base], region_keys, ARRAY_SIZE(region_keys),
+			   values, lines)) {
+		m->bad |= REGION_BITS(base);
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(region_keys); i++) {
+		enum cfg_field f = base + region_keys[i].field;
+		bool ok = false;
+
+		m->lines[f] = lines[i];
+		if (!values[i]) {
+			if (region_keys[i].required)
+				m->bad |= FBIT(f);
+			continue;
+		}
+		join_key(key, path, region_keys[i].key);
+		switch (region_keys[i].field) {
+		case REG_PATH:
+			ok = parse_path(ld, values[i], key, lines[i], owned);
+			if (ok)
+				r->path = *owned;
+			break;
+		case REG_OFFSET:
+			ok = parse_uint(ld, values[i], key, lines[i], UINT64_MAX, &r->offset);
+			break;
+		case REG_SIZE:
+			ok = parse_uint(ld, values[i], key, lines[i], UINT64_MAX, &r->size);
+			break;
+		}
+		if (!ok)
+			m->bad |= FBIT(f);
+	}
+}
+
+static const struct key_spec mbox_keys[] = {
+	{ "tx", true, F_MBOX_TX },
+	{ "rx", true, F_MBOX_RX },
+};
+
+static void parse_mboxes(struct loader *ld, const yaml_node_t *n, const char *path,
+			 struct config_entry *e, struct instance_meta *m)
+{
+	yaml_node_t *values[ARRAY_SIZE(mbox_keys)];
+	unsigned int lines[ARRAY_SIZE(mbox_keys)];
+	char key[KEY_BUF];
+	size_t i;
+
+	if (!parse_mapping(ld, n, path, m->lines[F_MBOXES], mbox_keys, ARRAY_SIZE(mbox_keys),
+			   values, lines)) {
+		m->bad |= MBOX_BITS;
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(mbox_keys); i++) {
+		enum cfg_field f = mbox_keys[i].field;
+		struct icmsg_mbox_config *mb = f == F_MBOX_TX ? &e->cfg.tx_mbox : &e->cfg.rx_mbox;
+		char **owned = f == F_MBOX_TX ? &e->mbox_tx : &e->mbox_rx;
+
+		m->lines[f] = lines[i];
+		join_key(key, path, mbox_keys[i].key);
+		if (!values[i] || !parse_path(ld, values[i], key, lines[i], owned)) {
+			m->bad |= FBIT(f);
+			continue;
+		}
+		mb->path = *owned;
+	}
+}
+
+static const struct key_spec instance_keys[] = {
+	{ "name", true, F_NAME },
+	{ "compatible", false, F_COMPATIBLE },
+	{ "tx-region", true, F_TX_REGION },
+	{ "rx-region", true, F_RX_REGION },
+	{ "mboxes", true, F_MBOXES },
+	{ "dcache-alignment", false, F_DCACHE },
+	{ "unbound", false, F_UNBOUND },
+	{ "bond-notify-repeat-ms", false, F_REPEAT },
+	{ "bond-timeout-ms", false, F_TIMEOUT },
+	{ "bond-notify-max-ms", false, F_MAX },
+	{ "detect-grace-ms", false, F_GRACE },
+	{ "peer-rx-buf-size", false, F_PEER_RX },
+	{ "rx-buf-size", false, F_RX_BUF },
+	{ "auto-reopen", false, F_AUTO_REOPEN },
+};
+
+static uint32_t *u32_field(struct icmsg_link_config *cfg, int f)
+{
+	switch (f) {
+	case F_DCACHE:
+		return &cfg->dcache_alignment;
+	case F_REPEAT:
+		return &cfg->bond_notify_repeat_ms;
+	case F_TIMEOUT:
+		return &cfg->bond_timeout_ms;
+	case F_MAX:
+		return &cfg->bond_notify_max_ms;
+	case F_GRACE:
+		return &cfg->detect_grace_ms;
+	case F_PEER_RX:
+		return &cfg->peer_rx_buf_size;
+	case F_RX_BUF:
+		return &cfg->rx_buf_size;
+	default:
+		return NULL;
+	}
+}
+
+/* Fill @e from instance node @n (defaults already set); record in @m. */
+static void parse_instance(struct loader *ld, const yaml_node_t *n, const char *path,
+			   struct config_entry *e, struct instance_meta *m)
+{
+	yaml_node_t *values[ARRAY_SIZE(instance_keys)];
+	unsigned int lines[ARRAY_SIZE(instance_keys)];
+	char key[KEY_BUF];
+	uint64_t v;
+	size_t i;
+
+	if (!parse_mapping(ld, n, path, m->line, instance_keys, ARRAY_SIZE(instance_keys),
+			   values, lines)) {
+		m->bad = ~UINT32_C(0);
+		return;
+	}
+	/* Sub-mappings report a missing key at their own key's line. */
+	for (i = 0; i < ARRAY_SIZE(instance_keys); i++)
+		m->lines[instance_keys[i].field] = lines[i];
+
+	for (i = 0; i < ARRAY_SIZE(instance_keys); i++) {
+		int f = instance_keys[i].field;
+		const yaml_node_t *val = values[i];
+		uint32_t *u32 = u32_field(&e->cfg, f);
+		bool ok = true;
+
+		join_key(key, path, instance_keys[i].key);
+		if (!val) {
+			/* Absent: the default stays, unless the key is required. */
+			if (f == F_TX_REGION || f == F_RX_REGION)
+				m->bad |= REGION_BITS(f);
+			else if (f == F_MBOXES)
+				m->bad |= MBOX_BITS;
+			else if (instance_keys[i].required)
+				m->bad |= FBIT(f);
+			continue;
+		}
+		if (u32) {
+			ok = parse_uint(ld, val, key, lines[i], UINT32_MAX, &v);
+			if (ok)
+				*u32 = (uint32_t)v;
+		} else if (f == F_NAME) {
+			ok = parse_string(ld, val, key, lines[i], &e->name);
+			if (ok)
+				e->cfg.name = e->name;
+		} else if (f == F_COMPATIBLE) {
+			ok = parse_compatible(ld, val, key, lines[i]);
+		} else if (f == F_TX_REGION) {
+			parse_region(ld, val, key, &e->cfg.tx_region, &e->tx_path, m, F_TX_REGION);
+		} else if (f == F_RX_REGION) {
+			parse_region(ld, val, key, &e->cfg.rx_region, &e->rx_path, m, F_RX_REGION);
+		} else if (f == F_MBOXES) {
+			parse_mboxes(ld, val, key, e, m);
+		} else if (f == F_UNBOUND) {
+			ok = parse_unbound(ld, val, key, lines[i], &e->cfg.unbound);
+		} else if (f == F_AUTO_REOPEN) {
+			ok = parse_bool(ld, val, key, lines[i], &e->cfg.auto_reopen);
+		}
+		if (!ok)
+			m->bad |= FBIT(f);
+	}
+}
+
+/*
+ * Line of field @f: its key, else the key of the mapping that holds it
+ * (a defaulted region offset), else the instance.
+ */
+static unsigned int field_line(const struct instance_meta *m, enum cfg_field f)
+{
+	if (m->lines[f])
+		return m->lines[f];
+	if (f > F_TX_REGION && f <= F_TX_SIZE && m->lines[F_TX_REGION])
+		return m->lines[F_TX_REGION];
+	if (f > F_RX_REGION && f <= F_RX_SIZE && m->lines[F_RX_REGION])
+		return m->lines[F_RX_REGION];
+	if ((f == F_MBOX_TX || f == F_MBOX_RX) && m->lines[F_MBOXES])
+		return m->lines[F_MBOXES];
+	return m->line;
+}
+
+struct instance_report {
+	struct loader *ld;
+	const struct instance_meta *m;
+	const char *path;
+};
+
+static void report_instance(void *userdata, enum cfg_field f, const char *msg)
+{
+	struct instance_report *r = userdata;
+	char key[KEY_BUF];
+
+	/*
+	 * bond-notify-repeat-ms above the default cap: the key at fault is the
+	 * one that was written, not the defaulted bond-notify-max-ms.
+	 */
+	if (f == F_MAX && !r->m->lines[F_MAX] && r->m->lines[F_REPEAT]) {
+		join_key(key, r->path, field_keys[F_REPEAT]);
+		add_error(r->ld, r->m->lines[F_REPEAT], key,
+			  "must not exceed bond-notify-max-ms (default 100)");
+		return;
+	}
+	join_key(key, r->path, field_keys[f]);
+	add_error(r->ld, field_line(r->m, f), key, "%s", msg);
+}
+
+/* Names become socket names of one daemon: they must be unique. */
+static void check_names(struct loader *ld, const struct config_entry *e,
+			const struct instance_meta *m, size_t n)
+{
+	char key[KEY_BUF];
+	size_t i, j;
+
+	for (j = 0; j < n; j++) {
+		if (m[j].bad & FBIT(F_NAME))
+			continue;
+		for (i = 0; i < j; i++) {
+			if (m[i].bad & FBIT(F_NAME) || strcmp(e[i].name, e[j].name) != 0)
+				continue;
+			key_printf(key, "instances[%zu].name", j);
+			/* A checked name holds only safe characters. */
+			add_error(ld, field_line(&m[j], F_NAME), key,
+				  "duplicate name '%s' (first at line %u)", e[j].name,
+				  field_line(&m[i], F_NAME));
+			break;
+		}
+	}
+}
+
+/* Spec 6.1: regions of different instances must not overlap either. */
+static void check_shared_regions(struct loader *ld, const struct config_entry *e,
+				 const struct instance_meta *m, size_t n)
+{
+	static const enum cfg_field bases[] = { F_TX_REGION, F_RX_REGION };
+	char key[KEY_BUF];
+	size_t i, j, a, b;
+
+	for (j = 0; j < n; j++) {
+		for (a = 0; a < 2; a++) {
+			const struct icmsg_region_config *rj =
+				a ? &e[j].cfg.rx_region : &e[j].cfg.tx_region;
+
+			if (m[j].bad & REGION_BITS(bases[a]))
+				continue;
+			for (i = 0; i < j; i++) {
+				for (b = 0; b < 2; b++) {
+					const struct icmsg_region_config *ri =
+						b ? &e[i].cfg.rx_region : &e[i].cfg.tx_region;
+
+					if (m[i].bad & REGION_BITS(bases[b]) ||
+					    !regions_overlap(ri, rj))
+						continue;
+					key_printf(key, "instances[%zu].%s", j,
+						 field_keys[bases[a]]);
+					add_error(ld, field_line(&m[j], bases[a]), key,
+						  "overlaps instances[%zu].%s (line %u) in the "
+						  "same file (spec 6.1)", i, field_keys[bases[b]],
+						  field_line(&m[i], bases[b]));
+					goto next_region;
+				}
+			}
+next_region:
+			;
+		}
+	}
+}
+
+/* One FIFO is one doorbell direction of one instance (spec 6.2). */
+static void check_shared_fifos(struct loader *ld, const struct config_entry *e,
+			       const struct instance_meta *m, size_t n)
+{
+	static const enum cfg_field fields[] = { F_MBOX_TX, F_MBOX_RX };
+	char key[KEY_BUF];
+	size_t i, j, a, b;
+
+	for (j = 0; j < n; j++) {
+		for (a = 0; a < 2; a++) {
+			const char *pj = a ? e[j].cfg.rx_mbox.path : e[j].cfg.tx_mbox.path;
+
+			if (m[j].bad & FBIT(fields[a]))
+				continue;
+			for (i = 0; i < j; i++) {
+				for (b = 0; b < 2; b++) {
+					const char *pi = b ? e[i].cfg.rx_mbox.path
+							   : e[i].cfg.tx_mbox.path;
+
+					if (m[i].bad & FBIT(fields[b]) || !path_equal(pi, pj))
+						continue;
+					key_printf(key, "instances[%zu].%s", j,
+						 field_keys[fields[a]]);
+					add_error(ld, field_line(&m[j], fields[a]), key,
+						  "FIFO already used by instances[%zu].%s (line %u)",
+						  i, field_keys[fields[b]],
+						  field_line(&m[i], fields[b]));
+					goto next_fifo;
+				}
+			}
+next_fifo:
+			;
+		}
+	}
+}
+
+static const struct key_spec root_keys[] = {
+	{ "instances", true, 0 },
+};
+
+/* Parse and check the whole document into @ret (count and entries). */
+static void parse_document(struct loader *ld, struct icmsg_config *ret)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&ld->doc), *list, *values[1];
+	struct instance_meta *metas;
+	struct config_entry *e;
+	unsigned int lines[1];
+	char path[KEY_BUF];
+	size_t i, n;
+
+	if (!root) {
+		add_error(ld, 1, "instances", "missing required key (the file is empty)");
+		return;
+	}
+	if (root->type != YAML_MAPPING_NODE) {
+		add_error(ld, node_line(root), "yaml",
+			  "the document must be a mapping with the key 'instances', not %s",
+			  kind_name(root));
+		return;
+	}
+	parse_mapping(ld, root, "", node_line(root), root_keys, 1, values, lines);
+	list = values[0];
+	if (!list)
+		return;
+	if (list->type != YAML_SEQUENCE_NODE) {
+		add_error(ld, lines[0], "instances", "must be a sequence, not %s (use [] for none)",
+			  kind_name(list));
+		return;
+	}
+	n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
+	if (n == 0)
+		return;
+	e = calloc(n, sizeof(*e));
+	metas = calloc(n, sizeof(*metas));
+	if (!e || !metas) {
+		free(e);
+		free(metas);
+		ld->oom = true;
+		return;
+	}
+	ret->entries = e;
+	ret->count = n;
+
+	for (i = 0; i < n; i++) {
+		yaml_node_t *item = yaml_document_get_node(&ld->doc,
+							   list->data.sequence.items.start[i]);
+		struct instance_report rep = { .ld = ld, .m = &metas[i], .path = path };
+		struct checker c = {
+			.cfg = &e[i].cfg,
+			.report = report_instance,
+			.userdata = &rep,
+		};
+
+		icmsg_link_config_init(&e[i].cfg);
+		key_printf(path, "instances[%zu]", i);
+		if (!item) {
+			metas[i].bad = ~UINT32_C(0);
+			continue;
+		}
+		metas[i].line = node_line(item);
+		parse_instance(ld, item, path, &e[i], &metas[i]);
+		if (ld->oom)
+			break;
+		c.bad = metas[i].bad;
+		check_all(&c);
+		metas[i].bad = c.bad;
+	}
+	if (!ld->oom) {
+		check_names(ld, e, metas, n);
+		check_shared_regions(ld, e, metas, n);
+		check_shared_fifos(ld, e, metas, n);
+	}
+	free(metas);
+}
+
+/* Report a libyaml parser error at the parser's line. */
+static void report_syntax(struct loader *ld, const yaml_parser_t *p, const char *buf,
+			  size_t len)
+{
+	const char *problem = p->problem ? p->problem : "syntax error";
+	unsigned int line = (unsigned int)p->problem_mark.line + 1;
+	size_t i;
+
+	if (p->error == YAML_MEMORY_ERROR) {
+		ld->oom = true;
+		return;
+	}
+	if (p->error == YAML_READER_ERROR) {
+		/* Reader errors (bad UTF-8, control characters) carry an offset only. */
+		line = 1;
+		for (i = 0; i < p->problem_offset && i < len; i++)
+			line += buf[i] == '\n';
+		add_error(ld, line, "yaml", "%s", problem);
+	} else if (p->context) {
+		add_error(ld, line, "yaml", "%s (%s at line %zu)", problem, p->context,
+			  p->context_mark.line + 1);
+	} else {
+		add_error(ld, line, "yaml", "%s", problem);
+	}
+}
+
+/* Read the whole file: libyaml's own file reader loses errno. */
+static int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = NULL, *p;
+	struct stat st;
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		err = -errno;
+		goto err_close;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err = -EISDIR;
+		goto err_close;
+	}
+	for (;;) {
+		if (!buf || len == cap) {
+			if (buf)
+				cap *= 2;
+			if (cap > FILE_MAX_SIZE + 1)
+				cap = FILE_MAX_SIZE + 1;
+			if (len == cap) {
+				err = -EFBIG;
+				goto err_close;
+			}
+			p = realloc(buf, cap);
+			if (!p) {
+				err = -ENOMEM;
+				goto err_close;
+			}
+			buf = p;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto err_close;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+
+err_close:
+	free(buf);
+	close(fd);
+	return err;
+}
+
+/* Directory part of @file, or NULL when it has none (paths stay relative to cwd). */
+static int dir_of(const char *file, char **ret)
+{
+	const char *slash = strrchr(file, '/');
+
+	*ret = NULL;
+	if (!slash)
+		return 0;
+	/* "/cfg.yaml": the directory is "/", and "" + "/" + path is right. */
+	*ret = strndup(file, (size_t)(slash - file));
+	return *ret ? 0 : -ENOMEM;
+}
+
+ICMSG_EXPORT int icmsg_config_load(const char *path, struct icmsg_config **ret, char **ret_error)
+{
+	struct loader ld = { .file = path };
+	struct icmsg_config *cfg = NULL;
+	yaml_document_t extra;
+	yaml_parser_t parser;
+	bool have_doc = false;
+	char *buf = NULL;
+	size_t len = 0, i;
+	int err;
+
+	if (ret_error)
+		*ret_error = NULL;
+	if (!path || !ret)
+		return -EINVAL;
+
+	err = read_file(path, &buf, &len);
+	if (err < 0) {
+		if (ret_error) {
+			if (asprintf(ret_error, "%s: cannot read: %s", path, strerror(-err)) < 0)
+				*ret_error = NULL;
+		}
+		return err;
+	}
+	err = dir_of(path, &ld.dir);
+	if (err < 0)
+		goto out;
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg || !yaml_parser_initialize(&parser)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&parser, &ld.doc)) {
+		report_syntax(&ld, &parser, buf, len);
+	} else {
+		have_doc = true;
+		/* A second document would be silently ignored: refuse it. */
+		if (yaml_document_get_root_node(&ld.doc)) {
+			if (!yaml_parser_load(&parser, &extra)) {
+				report_syntax(&ld, &parser, buf, len);
+			} else {
+				if (yaml_document_get_root_node(&extra))
+					add_error(&ld, (unsigned int)extra.start_mark.line + 1,
+						  "yaml", "only one document is allowed");
+				yaml_document_delete(&extra);
+			}
+		}
+		if (!ld.n_errors && !ld.oom)
+			parse_document(&ld, cfg);
+	}
+	yaml_parser_delete(&parser);
+
+	if (ld.oom) {
+		err = -ENOMEM;
+	} else if (ld.n_errors) {
+		err = -EINVAL;
+		if (ret_error) {
+			*ret_error = errors_join(&ld);
+			if (!*ret_error)
+				err = -ENOMEM;
+		}
+	}
+out:
+	if (have_doc)
+		yaml_document_delete(&ld.doc);
+	for (i = 0; i < ld.n_errors; i++)
+		free(ld.errors[i].text);
+	free(ld.errors);
+	free(ld.dir);
+	free(buf);
+	if (err < 0) {
+		icmsg_config_free(cfg);
+		return err;
+	}
+	*ret = cfg;
+	return 0;
+}
