@@ -34,6 +34,7 @@ struct icmsg_link {
 	struct doorbell tx_db, rx_db;
 	int epfd, timerfd;
 	struct proto proto;
+	bool proto_ready;
 
 	uint8_t *rxbuf;
 	uint32_t rx_cap, max_send;
@@ -46,6 +47,13 @@ struct icmsg_link {
 };
 
 static const uint64_t NS_PER_MS = 1000000;
+
+static const char *mode_name(enum icmsg_unbound_mode m)
+{
+	static const char *const names[] = { "disable", "enable", "detect" };
+
+	return (unsigned int)m < ARRAY_SIZE(names) ? names[m] : "?";
+}
 
 /* ---- helpers ---- */
 
@@ -140,7 +148,6 @@ static bool dispatch(struct icmsg_link *link)
 
 static void log_bond_timeout(struct icmsg_link *link)
 {
-	static const char *const modes[] = { "disable", "enable", "detect" };
 	uint32_t wr = pbuf_shared_wr(&link->proto.rx);
 	uint32_t rd = pbuf_shared_rd(&link->proto.rx);
 	uint32_t hs = pbuf_handshake_load(&link->proto.tx);
@@ -149,7 +156,7 @@ static void log_bond_timeout(struct icmsg_link *link)
 		"not bound after %u ms (unbound: %s, dcache-alignment: %u, state: %s, "
 		"peer wr_idx: %u, rd_idx: %u, tx handshake: 0x%08x); check unbound mode and "
 		"dcache-alignment on both sides%s",
-		link->cfg.bond_timeout_ms, modes[link->cfg.unbound], link->cfg.dcache_alignment,
+		link->cfg.bond_timeout_ms, mode_name(link->cfg.unbound), link->cfg.dcache_alignment,
 		proto_state_name(link->proto.state), wr, rd, hs,
 		link->proto.state == PROTO_INIT_DISABLED && rd != 0
 			? "; the peer has not re-initialised its ring since we last read it "
@@ -343,10 +350,12 @@ ICMSG_EXPORT int icmsg_link_open(const struct icmsg_link_config *cfg,
 			 &link->log);
 	if (err)
 		goto err_free;
+	link->proto_ready = true;
 	proto_open(&link->proto);
 	start_bonding(link, now_ns());
-	log_msg(&link->log, LOG_DEBUG, "opened (unbound: %d, tx L=%u, rx L=%u, max send %u)",
-		cfg->unbound, tx_l.len, rx_l.len, link->max_send);
+	log_msg(&link->log, LOG_DEBUG, "opened (unbound: %s, dcache-alignment: %u, ring data: "
+		"tx %u, rx %u bytes, max send %u)", mode_name(cfg->unbound),
+		cfg->dcache_alignment, tx_l.len, rx_l.len, link->max_send);
 
 	/* One processing step at once: the peer may have opened first and
 	 * its signal predates our FIFO (spec 3.7, 6.2). */
@@ -359,7 +368,6 @@ ICMSG_EXPORT int icmsg_link_open(const struct icmsg_link_config *cfg,
 	return 0;
 
 err_free:
-	link->proto.state = PROTO_OFF;
 	icmsg_link_close(link);
 	return err;
 }
@@ -371,7 +379,7 @@ ICMSG_EXPORT struct icmsg_link *icmsg_link_close(struct icmsg_link *link)
 
 	if (!link)
 		return NULL;
-	if (link->rxbuf) { /* the protocol was initialised */
+	if (link->proto_ready) {
 		proto_close(&link->proto);
 		proto_take_events(&link->proto, ev, &notify);
 		if (notify && link->tx_db.ops)
@@ -640,25 +648,54 @@ ICMSG_EXPORT int icmsg_link_recv(struct icmsg_link *link, void *buf, size_t cap,
 	}
 }
 
+/*
+ * One round of a poll loop for a condition no signal announces (free ring
+ * space, data consumed: readers do not signal, spec 1.3): wait for the fd
+ * or a growing interval, then process. Return: 0 or a negative errno.
+ */
+static int poll_round(struct icmsg_link *link, uint64_t deadline, uint64_t *backoff)
+{
+	int ret = wait_fd(link, deadline, *backoff);
+
+	if (ret < 0)
+		return ret;
+	if (*backoff < 5 * NS_PER_MS)
+		*backoff *= 2;
+	ret = icmsg_link_process(link);
+	return ret < 0 ? ret : 0;
+}
+
+#define POLL_BACKOFF_START_NS 20000
+
 ICMSG_EXPORT int icmsg_link_send_timeout(struct icmsg_link *link, const void *data, size_t len,
 					 int timeout_ms)
 {
-	uint64_t deadline = deadline_of(timeout_ms), backoff = 20000;
+	uint64_t deadline = deadline_of(timeout_ms), backoff = POLL_BACKOFF_START_NS;
 	int ret;
 
 	for (;;) {
 		ret = icmsg_link_send(link, data, len);
 		if (ret != -ENOMEM && ret != -EBUSY)
 			return ret;
-		/* A Zephyr reader never signals freed space, so poll the
-		 * ring with a growing interval besides waiting on the fd. */
-		ret = wait_fd(link, deadline, backoff);
+		ret = poll_round(link, deadline, &backoff);
 		if (ret < 0)
 			return ret;
-		ret = icmsg_link_process(link);
+	}
+}
+
+ICMSG_EXPORT int icmsg_link_flush(struct icmsg_link *link, int timeout_ms)
+{
+	uint64_t deadline = deadline_of(timeout_ms), backoff = POLL_BACKOFF_START_NS;
+	int ret;
+
+	if (!link)
+		return -EINVAL;
+	for (;;) {
+		ret = proto_tx_pending(&link->proto);
+		if (ret <= 0)
+			return ret;
+		ret = poll_round(link, deadline, &backoff);
 		if (ret < 0)
 			return ret;
-		if (backoff < 5 * NS_PER_MS)
-			backoff *= 2;
 	}
 }

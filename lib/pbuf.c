@@ -134,6 +134,15 @@ int pbuf_write(struct pbuf *pb, const void *data, size_t n)
 	return (int)n;
 }
 
+int pbuf_tx_pending(struct pbuf *pb)
+{
+	uint32_t rd = region_load32(pb->reg, pb->l.rd_off);
+
+	if (!index_valid(pb, rd))
+		return -EINVAL;
+	return (int)occupied(pb, pb->wr_local, rd);
+}
+
 void pbuf_rx_reset(struct pbuf *pb)
 {
 	pb->rd_local = 0;

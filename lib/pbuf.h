@@ -77,6 +77,12 @@ void pbuf_tx_init(struct pbuf *pb);
  */
 int pbuf_write(struct pbuf *pb, const void *data, size_t n);
 
+/**
+ * pbuf_tx_pending() - bytes written that the reader has not consumed yet.
+ * Return: that count, or -EINVAL if the reader's rd_idx is invalid.
+ */
+int pbuf_tx_pending(struct pbuf *pb);
+
 /* ---- reader side ---- */
 
 /** pbuf_rx_reset() - start reading at offset 0 (our open); shared memory untouched. */

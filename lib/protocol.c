@@ -482,6 +482,34 @@ int proto_send(struct proto *p, const void *data, size_t len, uint32_t max_len)
 	return ret;
 }
 
+int proto_tx_pending(struct proto *p)
+{
+	int ret;
+
+	pthread_mutex_lock(&p->tx_lock);
+	ret = pbuf_tx_pending(&p->tx);
+	/* An empty ring means the peer read it all, even if it has left
+	 * since; anything else counts only while the link is bound. */
+	if (ret != 0) {
+		switch (p->state) {
+		case PROTO_CONNECTED_DISABLED:
+		case PROTO_CONNECTED_ENABLED:
+			break;
+		case PROTO_DISCONNECTED:
+			ret = -ENOTCONN;
+			break;
+		case PROTO_FAULT:
+			ret = -EIO;
+			break;
+		default:
+			ret = -EBUSY;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->tx_lock);
+	return ret;
+}
+
 bool proto_is_bound(const struct proto *p)
 {
 	enum proto_state s = p->state;

@@ -114,6 +114,13 @@ int proto_recv(struct proto *p, void *buf, size_t cap, bool drop_oversize);
  */
 int proto_send(struct proto *p, const void *data, size_t len, uint32_t max_len);
 
+/**
+ * proto_tx_pending() - bytes we sent that the peer has not read.
+ * Return: the count (0 whatever the state, if the peer read everything),
+ * or as proto_send() for a link that is not bound.
+ */
+int proto_tx_pending(struct proto *p);
+
 /** proto_is_bound() - CONNECTED_*; call on the processing thread. */
 bool proto_is_bound(const struct proto *p);
 

@@ -710,6 +710,11 @@ static void test_protocol_blocking_helpers(void **state)
 	l[1] = open_rec(&p.b, &with_rx, &rb);
 	assert_int_equal(icmsg_link_wait_bound(a, 5000), 0);
 	assert_int_equal(icmsg_link_send_timeout(a, "abc", 3, 1000), 3);
+	/* flush: done only once the peer has read what we sent. */
+	assert_int_equal(icmsg_link_flush(a, 20), -ETIMEDOUT);
+	assert_true(icmsg_link_process(l[1]) >= 0);
+	assert_int_equal(rb.received, 1);
+	assert_int_equal(icmsg_link_flush(a, 1000), 0);
 	assert_int_equal(icmsg_link_send(l[1], "xyz", 3), 3);
 	assert_int_equal(icmsg_link_recv(a, buf, sizeof(buf), 5000), 3);
 	assert_memory_equal(buf, "xyz", 3);

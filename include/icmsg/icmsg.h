@@ -172,6 +172,7 @@ enum icmsg_link_variant {
 /**
  * Application callbacks, all optional, all called from inside
  * icmsg_link_process() (or a blocking helper) on the calling thread.
+ * A callback may send, but must not close the link.
  */
 struct icmsg_link_callbacks {
 	/** The link became bound. A send from here succeeds. */
@@ -313,6 +314,17 @@ int icmsg_link_recv(struct icmsg_link *link, void *buf, size_t cap, int timeout_
  */
 int icmsg_link_send_timeout(struct icmsg_link *link, const void *data, size_t len,
 			    int timeout_ms);
+
+/**
+ * Wait until the peer has read every message we sent (like tcdrain()).
+ * Closing a link with unread messages loses them: in enable/detect mode the
+ * peer drops what it reads after our session ended, and whoever opens the
+ * instance next resets the ring.
+ * @return 0 once the ring is empty (even if the peer left after reading),
+ *         -ETIMEDOUT, or -EBUSY/-ENOTCONN/-EIO if the link is not bound and
+ *         messages are still unread (they may be lost).
+ */
+int icmsg_link_flush(struct icmsg_link *link, int timeout_ms);
 
 /* ------------------------------------------------------------------------ */
 /* Read-only inspection of a region (for dump tools)                        */
