@@ -1,0 +1,670 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Integration test of icmsg-cli: dump against the golden vectors, then real
+# processes talking over the simulation transport (spec 6): a `sim` in the
+# background as the remote core and `send`/`recv` as the local one.
+#
+# Usage: test-cli.sh PATH-TO-icmsg-cli   (env ICMSG_VECTORS: vectors dir)
+#
+# Nothing here sleeps to wait for something: waits poll a file or a process
+# against a deadline. Only POSIX tools plus bash, awk, sed, grep, dd (no
+# python: it is not guaranteed on the CI machine).
+set -euo pipefail
+
+CLI=${1:?usage: test-cli.sh PATH-TO-icmsg-cli}
+VECTORS=${ICMSG_VECTORS:?ICMSG_VECTORS must name the vectors directory}
+CHECK_RX=$VECTORS/check_rx.txt
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/icmsg-cli-test.XXXXXX")
+PIDS=()
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+# Turn an interrupted run into the EXIT trap above (background sims die too).
+trap 'exit 130' INT TERM
+
+# Generous bound for anything that should happen "at once": CI machines
+# under ASan can be slow, and a deadline costs nothing when things work.
+WAIT_MS=10000
+
+passed=0
+failed=0
+num=0
+
+ok() {
+	num=$((num + 1))
+	passed=$((passed + 1))
+	echo "ok $num - $1"
+}
+
+not_ok() {
+	num=$((num + 1))
+	failed=$((failed + 1))
+	echo "not ok $num - $1"
+}
+
+# diag TEXT...: explanation lines under a result, TAP style.
+diag() {
+	local line
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/# /'
+	done
+}
+
+# result DESCRIPTION STATUS: report a case from the status of its checks.
+result() {
+	if [ "$2" -eq 0 ]; then ok "$1"; else not_ok "$1"; fi
+}
+
+now_ms() {
+	if [ -n "${EPOCHREALTIME:-}" ]; then
+		local t=${EPOCHREALTIME//[.,]/}
+		echo $((t / 1000))
+	else
+		date +%s%3N
+	fi
+}
+
+# wait_for_line FILE PATTERN [TIMEOUT_MS]: poll every 20 ms until FILE has a
+# line matching the extended regex PATTERN, or fail at the deadline.
+wait_for_line() {
+	local file=$1 pattern=$2 deadline=$(($(now_ms) + ${3:-$WAIT_MS}))
+	while ! grep -qE -- "$pattern" "$file" 2>/dev/null; do
+		if [ "$(now_ms)" -ge "$deadline" ]; then
+			diag "timed out waiting for /$pattern/ in $file"
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# wait_for_exit PID [TIMEOUT_MS]: poll until PID has exited; its status is
+# then collected by the caller's `wait`. Fails (and kills it) at the deadline.
+wait_for_exit() {
+	local pid=$1 deadline=$(($(now_ms) + ${2:-$WAIT_MS}))
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ "$(now_ms)" -ge "$deadline" ]; then
+			diag "process $pid still running at the deadline"
+			kill -9 "$pid" 2>/dev/null || true
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# make_config DIR [EXTRA-YAML-LINE]...: write DIR/icmsg.yaml, one instance
+# whose regions and FIFOs live in DIR, and DIR/peer.yaml, the same instance
+# seen from the other core (tx and rx swapped).
+make_config() {
+	local dir=$1 line
+	shift
+	mkdir -p "$dir"
+	{
+		echo "instances:"
+		echo "  - name: t0"
+		echo "    compatible: zephyr,ipc-icmsg"
+		echo "    rx-region: { path: $dir/shm.bin, offset: 0x0000, size: 0x0800 }"
+		echo "    tx-region: { path: $dir/shm.bin, offset: 0x0800, size: 0x0800 }"
+		echo "    mboxes:"
+		echo "      rx: $dir/ch0.fifo"
+		echo "      tx: $dir/ch1.fifo"
+		for line in "$@"; do
+			echo "    $line"
+		done
+	} >"$dir/icmsg.yaml"
+	sed -e 's/rx-region:/TMP-region:/' -e 's/tx-region:/rx-region:/' \
+		-e 's/TMP-region:/tx-region:/' -e 's/rx: /TMP: /' -e 's/tx: /rx: /' \
+		-e 's/TMP: /tx: /' "$dir/icmsg.yaml" >"$dir/peer.yaml"
+	# Zeroed regions before any peer starts (spec 3.6, 6.3).
+	dd if=/dev/zero of="$dir/shm.bin" bs=4096 count=1 status=none
+}
+
+# start_sim DIR [SIM-OPTION]...: run `sim` on DIR/icmsg.yaml in the
+# background, stdout to DIR/sim.out, stderr to DIR/sim.err; sets SIM_PID.
+start_sim() {
+	local dir=$1
+	shift
+	"$CLI" sim -c "$dir/icmsg.yaml" "$@" >"$dir/sim.out" 2>"$dir/sim.err" &
+	SIM_PID=$!
+	PIDS+=("$SIM_PID")
+}
+
+# stop_sim DIR: SIGTERM the sim; fail unless it exits 0 with statistics.
+stop_sim() {
+	local dir=$1 rc=0
+	kill -TERM "$SIM_PID" 2>/dev/null || true
+	wait_for_exit "$SIM_PID" || rc=1
+	wait "$SIM_PID" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		diag "sim exited with $rc" "$(cat "$dir/sim.err")"
+		return 1
+	fi
+	if ! grep -q 'received .* messages' "$dir/sim.err"; then
+		diag "sim printed no statistics" "$(cat "$dir/sim.err")"
+		return 1
+	fi
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" != "$3" ]; then
+		diag "$1: expected:" "$2" "got:" "$3"
+		return 1
+	fi
+}
+
+# run_cli OUTFILE ERRFILE ARGS...: run icmsg-cli, set RC to its exit status.
+run_cli() {
+	local out=$1 err=$2
+	shift 2
+	RC=0
+	"$CLI" "$@" >"$out" 2>"$err" || RC=$?
+}
+
+# ---------------------------------------------------------------------------
+# 1. dump --file of every top-level vector against check_rx.txt
+
+# check_rx_section NAME: the lines of [NAME] in check_rx.txt.
+check_rx_section() {
+	awk -v want="[$1]" '
+		/^\[/ { on = ($0 == want); next }
+		on && NF && !/^#/ { print }
+	' "$CHECK_RX"
+}
+
+# The "key = value" lines both check_rx.txt and the dump print.
+FACT_KEYS="region_size dcache_align handshake_word rd_idx_off handshake_off wr_idx_off"
+FACT_KEYS="$FACT_KEYS data_off data_len rd_idx wr_idx handshake"
+
+# The facts check_rx.txt states, normalised to "key=value" lines.
+expected_facts() {
+	awk -v keys="$FACT_KEYS messages" '
+		BEGIN { split(keys, k, " "); for (i in k) want[k[i]] = 1 }
+		$2 == "=" && ($1 in want) { print $1 "=" $3 }
+		/^msg[0-9]+ = / {
+			line = $1
+			for (i = 3; i <= NF; i++)
+				if ($i ~ /^(len|first|crc32)=/)
+					line = line " " $i
+			print line
+		}
+		/^end = / { print "end=" $3 }
+	'
+}
+
+# The same facts from a dump, in the same order and spelling.
+dump_facts() {
+	awk -v keys="$FACT_KEYS" '
+		BEGIN { split(keys, k, " "); for (i in k) want[k[i]] = 1 }
+		$2 == "=" && ($1 in want) { print $1 "=" $3 }
+		/^packets = / { messages = $3 }
+		/^msg[0-9]+ / {
+			len = crc = data = ""
+			for (i = 2; i <= NF; i++) {
+				if ($i ~ /^len=/) len = $i
+				if ($i ~ /^crc32=/) crc = $i
+				if ($i ~ /^data=/) { data = substr($i, 6); sub(/\.\.\.$/, "", data) }
+			}
+			msgs[n++] = $1 " " len " first=" data " " crc
+		}
+		/^end = / { end = $3 }
+		/^problem: / { end = "problem" }
+		END {
+			print "messages=" messages
+			for (i = 0; i < n; i++) print msgs[i]
+			if (end != "") print "end=" end
+		}
+	'
+}
+
+# Sort both the same way: check_rx puts "messages" last, the dump first.
+normalise() {
+	LC_ALL=C sort
+}
+
+test_dump_vector() {
+	local bin=$1 name sec dcache hs out rc=0 expected actual
+	name=$(basename "$bin")
+	sec=$(check_rx_section "$name")
+	if [ -z "$sec" ]; then
+		diag "no [$name] section in check_rx.txt"
+		return 1
+	fi
+	dcache=$(sed -n 's/^dcache_align = //p' <<<"$sec")
+	hs=$(sed -n 's/^handshake_word = //p' <<<"$sec")
+	local args=(dump --file "$bin" --dcache-alignment "${dcache:-0}")
+	if [ "$hs" = yes ]; then
+		args+=(--handshake)
+	fi
+	out=$WORK/dump.out
+	"$CLI" "${args[@]}" >"$out" 2>"$WORK/dump.err" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		diag "exit status $rc" "$(cat "$WORK/dump.err")"
+		return 1
+	fi
+	expected=$(expected_facts <<<"$sec" | normalise)
+	actual=$(dump_facts <"$out" | normalise)
+	expect_eq "$name" "$expected" "$actual"
+}
+
+case_dump_vectors() {
+	local bin count=0
+	for bin in "$VECTORS"/*.bin; do
+		[ -f "$bin" ] || continue
+		count=$((count + 1))
+		if test_dump_vector "$bin"; then
+			ok "dump --file $(basename "$bin") matches check_rx.txt"
+		else
+			not_ok "dump --file $(basename "$bin") matches check_rx.txt"
+		fi
+	done
+	if [ "$count" -eq 0 ]; then
+		not_ok "vectors found in $VECTORS"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# 2. dump of corrupted images
+
+# poke FILE OFFSET BYTES: overwrite bytes (printf escapes, e.g. '\xfc\x00').
+poke() {
+	printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# corrupt_case DESCRIPTION OFFSET BYTES PATTERN: poke a copy of the dc0 msgs
+# vector and expect exit 1 with a problem line matching PATTERN.
+corrupt_case() {
+	local desc=$1 img=$WORK/corrupt.bin st=0
+	cp "$VECTORS/disable_dc0_r256_msgs.bin" "$img"
+	poke "$img" "$2" "$3"
+	run_cli "$WORK/c.out" "$WORK/c.err" dump --file "$img"
+	if [ "$RC" -ne 1 ]; then
+		diag "exit status $RC, expected 1" "$(cat "$WORK/c.err")"
+		st=1
+	fi
+	if ! grep -qE "^problem: .*$4" "$WORK/c.out"; then
+		diag "no problem line matching /$4/:" "$(cat "$WORK/c.out")"
+		st=1
+	fi
+	if grep -q '^end = empty' "$WORK/c.out"; then
+		diag "a corrupt image reported as fine"
+		st=1
+	fi
+	result "$desc" "$st"
+}
+
+case_dump_corrupt() {
+	# wr_idx is the u32 at offset 4 (dcache 0, no handshake); data at 8.
+	corrupt_case "dump reports wr_idx beyond the ring (252 >= 248) and exits 1" \
+		4 '\xfc\x00\x00\x00' 'wr_idx'
+	corrupt_case "dump reports a misaligned wr_idx (22) and exits 1" \
+		4 '\x16\x00\x00\x00' 'wr_idx'
+	corrupt_case "dump reports a misaligned rd_idx and exits 1" \
+		0 '\x15\x00\x00\x00' 'rd_idx'
+	# First pending packet at data offset 20 = file offset 28: a length of
+	# 0xffff cannot fit the 148 bytes in use.
+	corrupt_case "dump reports a packet longer than the ring holds and exits 1" \
+		28 '\xff\xff' 'packet'
+	corrupt_case "dump reports a zero-length packet in a non-empty ring and exits 1" \
+		28 '\x00\x00' 'packet'
+
+	local st=0
+	run_cli "$WORK/c.out" "$WORK/c.err" dump --file "$VECTORS/disable_dc0_r256_msgs.bin" \
+		--dcache-alignment 3
+	if [ "$RC" -ne 1 ] || ! grep -q 'layout' "$WORK/c.err"; then
+		diag "exit status $RC" "$(cat "$WORK/c.err")"
+		st=1
+	fi
+	result "dump refuses an impossible layout (dcache-alignment 3) with exit 1" "$st"
+}
+
+# ---------------------------------------------------------------------------
+# 3. sim (echo) + send --replies, in disable mode (the README demo)
+
+case_echo() {
+	local dir=$WORK/echo st
+	make_config "$dir"
+	start_sim "$dir"
+
+	st=0
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --replies hello world
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "replies" $'hello\nworld' "$(cat "$dir/out")" || st=1
+	wait_for_line "$dir/sim.out" '^bound \(magic\)$' || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$dir/err")"
+	result "sim echoes 'hello' 'world' to send --replies (magic bonding)" "$st"
+
+	st=0
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" -r --hex "01 02 ff" 0a:0B 5c00
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "replies" $'01 02 ff\n0a 0b\n5c 00' "$(cat "$dir/out")" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$dir/err")"
+	result "send --hex --replies round-trips bytes" "$st"
+
+	st=0
+	RC=0
+	printf 'one\n\ntwo three\n\\x41\x01\n' |
+		ICMSG_CONFIG=$dir/icmsg.yaml "$CLI" send --replies >"$dir/out" 2>"$dir/err" || RC=$?
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "replies" $'one\ntwo three\n\\x5cx41\\x01' "$(cat "$dir/out")" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$dir/err")"
+	result "send reads stdin lines (empty skipped, \$ICMSG_CONFIG), replies escaped" "$st"
+
+	# 4. the 128-byte limit of the default peer-rx-buf-size (spec 4.4)
+	local m128 m129
+	m128=$(printf '%0128d' 0)
+	m129=$(printf '%0129d' 0)
+	st=0
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" -r "$m128"
+	expect_eq "128 bytes: exit status" 0 "$RC" || st=1
+	expect_eq "128 bytes: reply" "$m128" "$(cat "$dir/out")" || st=1
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" "$m129"
+	expect_eq "129 bytes: exit status" 1 "$RC" || st=1
+	if ! grep -q 'message 0 is 129 bytes.*limit of 128 bytes' "$dir/err"; then
+		diag "no error naming the limit:" "$(cat "$dir/err")"
+		st=1
+	fi
+	result "send of 129 bytes fails with exit 1 naming the 128-byte limit" "$st"
+
+	# Our side may send 129 bytes with the override, but the sim still
+	# has the default limit: it must drop the echo, not stall or die.
+	st=0
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --peer-rx-buf-size 200 -r \
+		--timeout 500 "$m129"
+	expect_eq "exit status" 3 "$RC" || st=1
+	grep -q 'no reply 0 within 500 ms' "$dir/err" || { diag "$(cat "$dir/err")"; st=1; }
+	wait_for_line "$dir/sim.err" 'echo of 129 bytes dropped' || st=1
+	result "--peer-rx-buf-size 200 sends 129 bytes; the sim drops the too-long echo" "$st"
+
+	st=0
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" -r still alive
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "replies" $'still\nalive' "$(cat "$dir/out")" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$dir/err")"
+	result "the sim keeps echoing after dropping an echo" "$st"
+
+	# The ring at rest, read-only, both regions with headings.
+	st=0
+	run_cli "$dir/out" "$dir/err" dump -c "$dir/icmsg.yaml"
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "headings" 2 "$(grep -c '^# t0 [rt]x-region: ' "$dir/out")" || st=1
+	expect_eq "end lines" 2 "$(grep -c '^end = empty$' "$dir/out")" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$dir/out" "$dir/err")"
+	result "dump -c decodes both regions of a live instance" "$st"
+
+	st=0
+	stop_sim "$dir" || st=1
+	result "sim exits 0 on SIGTERM and prints statistics" "$st"
+}
+
+# ---------------------------------------------------------------------------
+# 5. recv: timeout against a sink, --count from a peer, SIGINT
+
+case_recv() {
+	local dir=$WORK/sink st pid
+	make_config "$dir"
+	start_sim "$dir" --mode sink
+
+	st=0
+	run_cli "$dir/out" "$dir/err" recv -c "$dir/icmsg.yaml" --timeout 200
+	expect_eq "exit status" 3 "$RC" || st=1
+	grep -q 'no message within 200 ms' "$dir/err" || { diag "$(cat "$dir/err")"; st=1; }
+	result "recv --timeout 200 exits 3 when the sim swallows everything" "$st"
+
+	st=0
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" -r --timeout 300 ping
+	expect_eq "exit status" 3 "$RC" || st=1
+	grep -q 'no reply' "$dir/err" || { diag "$(cat "$dir/err")"; st=1; }
+	result "send --replies exits 3 when no reply comes" "$st"
+
+	# SIGINT while waiting: wait until the sim saw the bond, so recv has
+	# its handlers installed, then interrupt.
+	st=0
+	local bonds_before deadline
+	bonds_before=$(grep -c '^bound' "$dir/sim.out" || true)
+	"$CLI" recv -c "$dir/icmsg.yaml" >"$dir/out" 2>"$dir/err" &
+	pid=$!
+	PIDS+=("$pid")
+	deadline=$(($(now_ms) + WAIT_MS))
+	while [ "$(grep -c '^bound' "$dir/sim.out" || true)" -le "$bonds_before" ]; do
+		if [ "$(now_ms)" -ge "$deadline" ]; then
+			diag "the sim never bonded with recv"
+			st=1
+			break
+		fi
+		sleep 0.02
+	done
+	kill -INT "$pid"
+	wait_for_exit "$pid" || st=1
+	RC=0
+	wait "$pid" || RC=$?
+	expect_eq "exit status" 0 "$RC" || st=1
+	result "recv exits 0 on SIGINT" "$st"
+	stop_sim "$dir" || true
+
+	# Two CLI processes as the two cores: recv on the swapped config.
+	dir=$WORK/pair
+	make_config "$dir"
+	st=0
+	"$CLI" recv -c "$dir/peer.yaml" --count 3 --timeout "$WAIT_MS" >"$dir/recv.out" \
+		2>"$dir/recv.err" &
+	pid=$!
+	PIDS+=("$pid")
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" a 'b c' $'\x7f'
+	expect_eq "send exit status" 0 "$RC" || { diag "$(cat "$dir/err")"; st=1; }
+	wait_for_exit "$pid" || st=1
+	RC=0
+	wait "$pid" || RC=$?
+	expect_eq "recv exit status" 0 "$RC" || { diag "$(cat "$dir/recv.err")"; st=1; }
+	expect_eq "received" $'a\nb c\n\\x7f' "$(cat "$dir/recv.out")" || st=1
+	result "recv --count 3 prints three messages and exits 0" "$st"
+
+	st=0
+	"$CLI" recv -c "$dir/peer.yaml" --hex -n 1 -t "$WAIT_MS" >"$dir/recv.out" \
+		2>"$dir/recv.err" &
+	pid=$!
+	PIDS+=("$pid")
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --hex 'de:ad:be:ef'
+	expect_eq "send exit status" 0 "$RC" || { diag "$(cat "$dir/err")"; st=1; }
+	wait_for_exit "$pid" || st=1
+	RC=0
+	wait "$pid" || RC=$?
+	expect_eq "recv exit status" 0 "$RC" || { diag "$(cat "$dir/recv.err")"; st=1; }
+	expect_eq "received" 'de ad be ef' "$(cat "$dir/recv.out")" || st=1
+	result "recv --hex prints hex bytes" "$st"
+}
+
+# ---------------------------------------------------------------------------
+# 6. send without a peer
+
+case_no_peer() {
+	local dir=$WORK/alone st=0 t0 t1
+	make_config "$dir"
+	t0=$(now_ms)
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --timeout 300 hello
+	t1=$(now_ms)
+	expect_eq "exit status" 3 "$RC" || st=1
+	grep -q 'not bound within 300 ms' "$dir/err" || { diag "$(cat "$dir/err")"; st=1; }
+	if [ $((t1 - t0)) -lt 300 ]; then
+		diag "gave up after $((t1 - t0)) ms"
+		st=1
+	fi
+	result "send --timeout 300 without a peer exits 3 after the timeout" "$st"
+}
+
+# ---------------------------------------------------------------------------
+# 7. help, usage errors, bad configurations
+
+case_usage() {
+	local cmd st dir=$WORK/usage
+	make_config "$dir"
+
+	for cmd in sim send recv dump; do
+		st=0
+		run_cli "$WORK/u.out" "$WORK/u.err" "$cmd" --help
+		expect_eq "exit status" 0 "$RC" || st=1
+		grep -q "^Usage: icmsg-cli $cmd \[OPTIONS\]" "$WORK/u.out" || st=1
+		grep -qE '^  -h, --help +display this help' "$WORK/u.out" || st=1
+		run_cli "$WORK/u.out" "$WORK/u.err" "$cmd" -h
+		expect_eq "-h exit status" 0 "$RC" || st=1
+		result "$cmd --help and -h print usage and exit 0" "$st"
+
+		st=0
+		run_cli "$WORK/u.out" "$WORK/u.err" "$cmd" --no-such-option
+		expect_eq "exit status" 2 "$RC" || st=1
+		expect_eq "message" "icmsg-cli: unknown option -- '--no-such-option'" \
+			"$(cat "$WORK/u.err")" || st=1
+		result "$cmd with an unknown option exits 2" "$st"
+	done
+
+	st=0
+	run_cli "$WORK/u.out" "$WORK/u.err" --help
+	expect_eq "exit status" 0 "$RC" || st=1
+	grep -q '^Usage: icmsg-cli COMMAND \[OPTIONS\]\.\.\.' "$WORK/u.out" || st=1
+	run_cli "$WORK/u.out" "$WORK/u.err" --version
+	expect_eq "--version exit status" 0 "$RC" || st=1
+	grep -qE '^icmsg-cli [0-9]+\.[0-9]+' "$WORK/u.out" || st=1
+	run_cli "$WORK/u.out" "$WORK/u.err" -V
+	expect_eq "-V exit status" 0 "$RC" || st=1
+	result "icmsg-cli --help, --version and -V exit 0" "$st"
+
+	# Each of these is a usage error: exit 2 and one line naming the culprit.
+	local -a bad=(
+		"frobnicate"
+		""
+		"sim -c $dir/icmsg.yaml --mode mirror"
+		"sim -c $dir/icmsg.yaml --count 0"
+		"sim -c $dir/icmsg.yaml --duration -5"
+		"sim -c $dir/icmsg.yaml extra"
+		"recv -c $dir/icmsg.yaml --count 12abc"
+		"recv -c $dir/icmsg.yaml --timeout 99999999999"
+		"recv -c $dir/icmsg.yaml --timeout"
+		"send -c $dir/icmsg.yaml --unbound sometimes x"
+		"send -c $dir/icmsg.yaml --peer-rx-buf-size 0 x"
+		"send -c $dir/icmsg.yaml --hex 0g"
+		"send -c $dir/icmsg.yaml --hex 1"
+		"dump --file $dir/shm.bin --region rx"
+		"dump -c $dir/icmsg.yaml --size 16"
+		"dump --file $dir/shm.bin --offset 0x"
+		"dump --region both"
+	)
+	local args
+	for args in "${bad[@]}"; do
+		st=0
+		# shellcheck disable=SC2086 # word splitting wanted
+		run_cli "$WORK/u.out" "$WORK/u.err" $args
+		expect_eq "exit status" 2 "$RC" || st=1
+		expect_eq "stderr lines" 1 "$(($(wc -l <"$WORK/u.err")))" || st=1
+		grep -q '^icmsg-cli: ' "$WORK/u.err" || st=1
+		[ "$st" -eq 0 ] || diag "$(cat "$WORK/u.err")"
+		result "usage error exits 2: icmsg-cli ${args:-(no command)}" "$st"
+	done
+
+	st=0
+	RC=0
+	env -u ICMSG_CONFIG "$CLI" send x >"$WORK/u.out" 2>"$WORK/u.err" || RC=$?
+	expect_eq "exit status" 2 "$RC" || st=1
+	grep -q 'no configuration' "$WORK/u.err" || { diag "$(cat "$WORK/u.err")"; st=1; }
+	result "send without --config or \$ICMSG_CONFIG exits 2" "$st"
+
+	# A typo in a key must be refused, with file:line (spec 5.3).
+	st=0
+	local bad_cfg=$dir/typo.yaml
+	sed 's/^    mboxes:$/    dcache-alignement: 8\n    mboxes:/' "$dir/icmsg.yaml" >"$bad_cfg"
+	for cmd in send recv sim dump; do
+		run_cli "$WORK/u.out" "$WORK/u.err" "$cmd" -c "$bad_cfg"
+		expect_eq "$cmd exit status" 1 "$RC" || st=1
+		if ! grep -qE "^$bad_cfg:[0-9]+: .*dcache-alignement" "$WORK/u.err"; then
+			diag "$cmd: no file:line: key error:" "$(cat "$WORK/u.err")"
+			st=1
+		fi
+	done
+	result "a config with an unknown key exits 1 and prints file:line" "$st"
+
+	st=0
+	run_cli "$WORK/u.out" "$WORK/u.err" send -c "$dir/missing.yaml" x
+	expect_eq "exit status" 1 "$RC" || st=1
+	grep -q "$dir/missing.yaml" "$WORK/u.err" || { diag "$(cat "$WORK/u.err")"; st=1; }
+	result "a missing config file exits 1 naming the file" "$st"
+
+	st=0
+	run_cli "$WORK/u.out" "$WORK/u.err" send -c "$dir/icmsg.yaml" -i nope x
+	expect_eq "exit status" 1 "$RC" || st=1
+	grep -q "no instance named 'nope'" "$WORK/u.err" || { diag "$(cat "$WORK/u.err")"; st=1; }
+	result "an unknown --instance exits 1" "$st"
+
+	# enable needs dcache-alignment >= 8 (spec 2.2): the override is checked.
+	st=0
+	run_cli "$WORK/u.out" "$WORK/u.err" send -c "$dir/icmsg.yaml" --unbound enable x
+	expect_eq "exit status" 1 "$RC" || st=1
+	grep -q 'dcache-alignment' "$WORK/u.err" || { diag "$(cat "$WORK/u.err")"; st=1; }
+	result "--unbound enable with dcache-alignment 0 is refused (exit 1)" "$st"
+}
+
+# ---------------------------------------------------------------------------
+# 8. sessions: both sides --unbound enable with dcache-alignment 8
+
+case_sessions() {
+	local dir=$WORK/session st=0
+	make_config "$dir" "dcache-alignment: 8"
+	start_sim "$dir" --unbound enable
+
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --unbound enable -r ping pong
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "replies" $'ping\npong' "$(cat "$dir/out")" || st=1
+	wait_for_line "$dir/sim.out" '^bound \(session\)$' || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$dir/err" "$dir/sim.out")"
+	result "sim and send with --unbound enable, dcache-alignment 8: bound (session)" "$st"
+
+	# Our close ends the session: the sim must see it and bond again.
+	st=0
+	wait_for_line "$dir/sim.out" '^unbound \(peer closed\)$' || st=1
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --unbound enable -r again
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "reply" again "$(cat "$dir/out")" || st=1
+	expect_eq "bonds" 2 "$(grep -c '^bound (session)$' "$dir/sim.out")" || st=1
+	result "the sim sees the client close and serves a new session" "$st"
+
+	# Without --replies, send returns only once the peer has read it all:
+	# closing earlier would lose the messages (spec 3.3).
+	st=0
+	stop_sim "$dir" || st=1
+	start_sim "$dir" --unbound enable --mode sink --count 3
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --unbound enable x y z
+	expect_eq "exit status" 0 "$RC" || { diag "$(cat "$dir/err")"; st=1; }
+	wait_for_exit "$SIM_PID" || st=1
+	RC=0
+	wait "$SIM_PID" || RC=$?
+	expect_eq "sim exit status" 0 "$RC" || st=1
+	grep -q 'received 3 messages' "$dir/sim.err" || { diag "$(cat "$dir/sim.err")"; st=1; }
+	result "sim --mode sink --count 3 receives all 3 messages and exits 0" "$st"
+
+	# detect talks to an enable peer through sessions (spec 3.5).
+	st=0
+	start_sim "$dir" --unbound enable
+	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --unbound detect -r --timeout "$WAIT_MS" \
+		detect
+	expect_eq "exit status" 0 "$RC" || { diag "$(cat "$dir/err")"; st=1; }
+	expect_eq "reply" detect "$(cat "$dir/out")" || st=1
+	result "a detect client bonds with an enable sim (session)" "$st"
+	stop_sim "$dir" || true
+}
+
+case_dump_vectors
+case_dump_corrupt
+case_echo
+case_recv
+case_no_peer
+case_usage
+case_sessions
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
