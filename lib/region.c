@@ -39,7 +39,9 @@ static int region_file_open(struct region *r, const struct icmsg_region_config *
 	if (__builtin_add_overflow(cfg->offset, cfg->size, &end) || end > (uint64_t)INT64_MAX)
 		return -EINVAL;
 
-	flags = O_CLOEXEC | (readonly ? O_RDONLY : O_RDWR);
+	/* O_NONBLOCK: a FIFO or device at that path must not block the open
+	 * before we can refuse it (no effect on regular files). */
+	flags = O_CLOEXEC | O_NONBLOCK | (readonly ? O_RDONLY : O_RDWR);
 	if (create && !readonly)
 		flags |= O_CREAT;
 	fd = open(cfg->path, flags, 0600);

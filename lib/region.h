@@ -87,10 +87,15 @@ static inline void region_full_fence(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-/** region_read() - copy @n bytes at @off out of the region. */
+/** region_read() - copy @n bytes at @off out of the region (zeroes if out of range). */
 static inline void region_read(struct region *r, size_t off, void *dst, size_t n)
 {
-	if (region_range_ok(r, off, n))
+	bool ok = region_range_ok(r, off, n);
+
+	/* n == 0 allows dst == NULL: memcpy(NULL, ..., 0) is undefined. */
+	if (n == 0)
+		return;
+	if (ok)
 		memcpy(dst, r->base + off, n);
 	else
 		memset(dst, 0, n);
@@ -99,7 +104,7 @@ static inline void region_read(struct region *r, size_t off, void *dst, size_t n
 /** region_write() - copy @n bytes into the region at @off. */
 static inline void region_write(struct region *r, size_t off, const void *src, size_t n)
 {
-	if (region_range_ok(r, off, n))
+	if (region_range_ok(r, off, n) && n)
 		memcpy(r->base + off, src, n);
 }
 
