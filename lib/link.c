@@ -17,10 +17,13 @@
 #include "protocol.h"
 #include "region.h"
 
+/* Read by icmsg_link_get_info() on any thread: relaxed atomics. */
 struct link_stats {
-	uint64_t tx_msgs, tx_bytes; /* updated by any sending thread: atomics */
-	uint64_t rx_msgs, rx_bytes, bonds, unbinds, errors;
+	uint64_t tx_msgs, tx_bytes, rx_msgs, rx_bytes, bonds, unbinds, errors;
 };
+
+#define STAT_ADD(link, field, v) __atomic_fetch_add(&(link)->st.field, (v), __ATOMIC_RELAXED)
+#define STAT_GET(link, field) __atomic_load_n(&(link)->st.field, __ATOMIC_RELAXED)
 
 struct icmsg_link {
 	struct icmsg_link_config cfg; /* strings point into the copies below */
@@ -35,6 +38,11 @@ struct icmsg_link {
 	int epfd, timerfd;
 	struct proto proto;
 	bool proto_ready;
+	/* Serialises processing (rx side, events, timers, callbacks): any
+	 * thread may process, one at a time. Error-checking, so a callback
+	 * that re-enters gets -EDEADLK instead of corrupting the rx state. */
+	pthread_mutex_t proc_lock;
+	bool proc_lock_ready;
 
 	uint8_t *rxbuf;
 	uint32_t rx_cap, max_send;
@@ -47,6 +55,8 @@ struct icmsg_link {
 };
 
 static const uint64_t NS_PER_MS = 1000000;
+/* When the notify repeat backs off if bond-timeout-ms is 0 (its default). */
+#define DEFAULT_BACKOFF_AFTER_MS 5000u
 
 static const char *mode_name(enum icmsg_unbound_mode m)
 {
@@ -56,6 +66,18 @@ static const char *mode_name(enum icmsg_unbound_mode m)
 }
 
 /* ---- helpers ---- */
+
+static int pthread_mutex_init_errorcheck(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t attr;
+	int ret;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+	ret = pthread_mutex_init(m, &attr);
+	pthread_mutexattr_destroy(&attr);
+	return ret;
+}
 
 static int mkdir_parents(const char *path)
 {
@@ -117,7 +139,7 @@ static bool dispatch(struct icmsg_link *link)
 	for (i = 0; i < n; i++) {
 		switch (ev[i].type) {
 		case PROTO_EV_BOUND:
-			link->st.bonds++;
+			STAT_ADD(link, bonds, 1);
 			link->bonding = false;
 			rebound = true;
 			log_msg(&link->log, LOG_INFO, "bound (%s)",
@@ -126,16 +148,16 @@ static bool dispatch(struct icmsg_link *link)
 				link->cb.bound(link, link->userdata);
 			break;
 		case PROTO_EV_UNBOUND:
-			link->st.unbinds++;
+			STAT_ADD(link, unbinds, 1);
 			if (ev[i].arg == -EBADMSG)
-				link->st.errors++;
+				STAT_ADD(link, errors, 1);
 			log_msg(&link->log, LOG_INFO, "unbound: %s", strerror(-ev[i].arg));
 			if (link->cb.unbound)
 				link->cb.unbound(link, ev[i].arg, link->userdata);
 			break;
 		case PROTO_EV_ERROR:
 			if (ev[i].arg == -EMSGSIZE)
-				link->st.errors++;
+				STAT_ADD(link, errors, 1);
 			if (link->cb.error)
 				link->cb.error(link, ev[i].arg, link->userdata);
 			break;
@@ -174,8 +196,11 @@ static void run_timers(struct icmsg_link *link, uint64_t now)
 		t_out = link->bond_start + (uint64_t)link->cfg.bond_timeout_ms * NS_PER_MS;
 		if (link->notify_next && now >= link->notify_next) {
 			ring_peer(link);
-			/* An absent peer costs nothing measurable: back off. */
-			if (link->cfg.bond_timeout_ms && now >= t_out) {
+			/* An absent peer costs nothing measurable: back off, also
+			 * when the diagnostic is off (bond-timeout-ms 0). */
+			if (now >= link->bond_start + (link->cfg.bond_timeout_ms
+							       ? link->cfg.bond_timeout_ms
+							       : DEFAULT_BACKOFF_AFTER_MS) * NS_PER_MS) {
 				link->notify_interval *= 2;
 				if (link->notify_interval >
 				    (uint64_t)link->cfg.bond_notify_max_ms * NS_PER_MS)
@@ -195,7 +220,8 @@ static void run_timers(struct icmsg_link *link, uint64_t now)
 		if (link->cfg.bond_timeout_ms && !link->timeout_logged && t_out < next)
 			next = t_out;
 	}
-	if (link->proto.grace_deadline && link->proto.grace_deadline < next)
+	if (link->proto.state == PROTO_INIT_DETECT && link->proto.grace_deadline &&
+	    link->proto.grace_deadline < next)
 		next = link->proto.grace_deadline;
 
 	if (next == UINT64_MAX && !link->timer_armed)
@@ -296,6 +322,15 @@ ICMSG_EXPORT int icmsg_link_open(const struct icmsg_link_config *cfg,
 
 	if (!cfg || !ret)
 		return -EINVAL;
+	if (icmsg_link_config_check(cfg, &field, &msg) < 0) {
+		struct logger early = {
+			.fn = opts ? opts->log : NULL,
+			.userdata = opts ? opts->log_userdata : NULL,
+			.prefix = cfg->name,
+		};
+		log_msg(&early, LOG_ERR, "invalid configuration: %s: %s", field, msg);
+		return -EINVAL;
+	}
 	link = calloc(1, sizeof(*link));
 	if (!link)
 		return -ENOMEM;
@@ -313,12 +348,10 @@ ICMSG_EXPORT int icmsg_link_open(const struct icmsg_link_config *cfg,
 	err = link_copy_config(link, cfg);
 	if (err)
 		goto err_free;
-
-	if (icmsg_link_config_check(cfg, &field, &msg) < 0) {
-		log_msg(&link->log, LOG_ERR, "invalid configuration: %s: %s", field, msg);
-		err = -EINVAL;
+	err = -pthread_mutex_init_errorcheck(&link->proc_lock);
+	if (err)
 		goto err_free;
-	}
+	link->proc_lock_ready = true;
 	hs = cfg->unbound != ICMSG_UNBOUND_DISABLE;
 	if (pbuf_layout_init(&tx_l, cfg->tx_region.size, cfg->dcache_alignment, hs, &msg) < 0 ||
 	    pbuf_layout_init(&rx_l, cfg->rx_region.size, cfg->dcache_alignment, hs, &msg) < 0) {
@@ -386,6 +419,8 @@ ICMSG_EXPORT struct icmsg_link *icmsg_link_close(struct icmsg_link *link)
 			ring_peer(link);
 		proto_destroy(&link->proto);
 	}
+	if (link->proc_lock_ready)
+		pthread_mutex_destroy(&link->proc_lock);
 	if (link->epfd >= 0)
 		close(link->epfd);
 	if (link->timerfd >= 0)
@@ -405,17 +440,30 @@ ICMSG_EXPORT struct icmsg_link *icmsg_link_close(struct icmsg_link *link)
 	return NULL;
 }
 
+static int process_locked(struct icmsg_link *link);
+
 ICMSG_EXPORT int icmsg_link_reopen(struct icmsg_link *link)
 {
 	int ret;
 
+	bool in_callback;
+
 	if (!link)
 		return -EINVAL;
+	ret = pthread_mutex_lock(&link->proc_lock);
+	if (ret && ret != EDEADLK)
+		return -ret;
+	/* From one of our callbacks (an unbound handler re-opening, as
+	 * Zephyr applications do): the processing under way goes on. */
+	in_callback = ret == EDEADLK;
 	ret = proto_open(&link->proto);
-	if (ret < 0)
-		return ret;
-	start_bonding(link, now_ns());
-	ret = icmsg_link_process(link);
+	if (ret == 0) {
+		start_bonding(link, now_ns());
+		if (!in_callback)
+			ret = process_locked(link);
+	}
+	if (!in_callback)
+		pthread_mutex_unlock(&link->proc_lock);
 	return ret < 0 ? ret : 0;
 }
 
@@ -433,13 +481,15 @@ static int deliver(struct icmsg_link *link)
 	for (;;) {
 		n = proto_recv(&link->proto, link->rxbuf, link->rx_cap, true);
 		if (n > 0) {
-			link->st.rx_msgs++;
-			link->st.rx_bytes += (uint64_t)n;
+			STAT_ADD(link, rx_msgs, 1);
+			STAT_ADD(link, rx_bytes, (uint64_t)n);
 			did = 1;
 			link->cb.received(link, link->rxbuf, (size_t)n, link->userdata);
 			continue;
 		}
 		if (n == -ENOMSG) {
+			/* A message was dropped: report it in stream order. */
+			dispatch(link);
 			did = 1;
 			continue;
 		}
@@ -449,19 +499,17 @@ static int deliver(struct icmsg_link *link)
 	}
 }
 
-ICMSG_EXPORT int icmsg_link_process(struct icmsg_link *link)
+static int process_locked(struct icmsg_link *link)
 {
 	uint64_t expirations, now;
-	int did = 0, ret;
+	int did = 0, err;
 
-	if (!link)
-		return -EINVAL;
 	/* Drain first, then look at shared memory: a signal raised after the
 	 * drain wakes us again (spec 6.2). */
-	ret = doorbell_drain(&link->rx_db);
-	if (ret < 0)
-		log_msg(&link->log, LOG_ERR, "doorbell: %s", strerror(-ret));
-	else if (ret > 0)
+	err = doorbell_drain(&link->rx_db);
+	if (err < 0)
+		log_msg(&link->log, LOG_ERR, "doorbell: %s", strerror(-err));
+	else if (err > 0)
 		did = 1;
 	if (read(link->timerfd, &expirations, sizeof(expirations)) == sizeof(expirations))
 		did = 1;
@@ -473,16 +521,30 @@ ICMSG_EXPORT int icmsg_link_process(struct icmsg_link *link)
 	if (link->cb.received && deliver(link))
 		did = 1;
 	run_timers(link, now);
-	return did;
+	/* The rings were processed anyway; a broken doorbell is still an
+	 * error the caller must hear of. */
+	return err < 0 ? err : did;
+}
+
+ICMSG_EXPORT int icmsg_link_process(struct icmsg_link *link)
+{
+	int ret;
+
+	if (!link)
+		return -EINVAL;
+	ret = -pthread_mutex_lock(&link->proc_lock);
+	if (ret)
+		return ret; /* -EDEADLK: called from one of our callbacks */
+	ret = process_locked(link);
+	pthread_mutex_unlock(&link->proc_lock);
+	return ret;
 }
 
 /* ---- state and counters ---- */
 
-ICMSG_EXPORT enum icmsg_link_state icmsg_link_get_state(const struct icmsg_link *link)
+static enum icmsg_link_state public_state(enum proto_state s)
 {
-	if (!link)
-		return ICMSG_LINK_FAULT;
-	switch (link->proto.state) {
+	switch (s) {
 	case PROTO_CONNECTED_DISABLED:
 	case PROTO_CONNECTED_ENABLED:
 		return ICMSG_LINK_BOUND;
@@ -495,25 +557,44 @@ ICMSG_EXPORT enum icmsg_link_state icmsg_link_get_state(const struct icmsg_link 
 	}
 }
 
+/* The protocol's lock is ours to take even through a const link. */
+static void snapshot(const struct icmsg_link *link, struct proto_snapshot *ret)
+{
+	proto_snapshot((struct proto *)&link->proto, ret);
+}
+
+ICMSG_EXPORT enum icmsg_link_state icmsg_link_get_state(const struct icmsg_link *link)
+{
+	struct proto_snapshot ps;
+
+	if (!link)
+		return ICMSG_LINK_FAULT;
+	snapshot(link, &ps);
+	return public_state(ps.state);
+}
+
 ICMSG_EXPORT int icmsg_link_get_info(const struct icmsg_link *link, struct icmsg_link_info *ret)
 {
+	struct proto_snapshot ps;
+
 	if (!link || !ret)
 		return -EINVAL;
+	snapshot(link, &ps);
 	memset(ret, 0, sizeof(*ret));
-	ret->state = icmsg_link_get_state(link);
+	ret->state = public_state(ps.state);
 	if (ret->state == ICMSG_LINK_BOUND)
-		ret->variant = link->proto.session ? ICMSG_VARIANT_SESSION : ICMSG_VARIANT_MAGIC;
+		ret->variant = ps.session ? ICMSG_VARIANT_SESSION : ICMSG_VARIANT_MAGIC;
 	ret->max_send = link->max_send;
 	ret->max_recv = link->rx_cap;
-	ret->local_sid = link->proto.local_sid;
-	ret->remote_sid = link->proto.remote_sid;
-	ret->tx_msgs = __atomic_load_n(&link->st.tx_msgs, __ATOMIC_RELAXED);
-	ret->tx_bytes = __atomic_load_n(&link->st.tx_bytes, __ATOMIC_RELAXED);
-	ret->rx_msgs = link->st.rx_msgs;
-	ret->rx_bytes = link->st.rx_bytes;
-	ret->bonds = link->st.bonds;
-	ret->unbinds = link->st.unbinds;
-	ret->errors = link->st.errors;
+	ret->local_sid = ps.local_sid;
+	ret->remote_sid = ps.remote_sid;
+	ret->tx_msgs = STAT_GET(link, tx_msgs);
+	ret->tx_bytes = STAT_GET(link, tx_bytes);
+	ret->rx_msgs = STAT_GET(link, rx_msgs);
+	ret->rx_bytes = STAT_GET(link, rx_bytes);
+	ret->bonds = STAT_GET(link, bonds);
+	ret->unbinds = STAT_GET(link, unbinds);
+	ret->errors = STAT_GET(link, errors);
 	return 0;
 }
 
@@ -533,38 +614,38 @@ ICMSG_EXPORT int icmsg_link_send(struct icmsg_link *link, const void *data, size
 	ret = proto_send(&link->proto, data, len, link->max_send);
 	if (ret < 0)
 		return ret;
-	__atomic_fetch_add(&link->st.tx_msgs, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&link->st.tx_bytes, (uint64_t)len, __ATOMIC_RELAXED);
+	STAT_ADD(link, tx_msgs, 1);
+	STAT_ADD(link, tx_bytes, (uint64_t)len);
 	/* One signal per send, after the index store (spec 4.1). */
 	err = doorbell_ring(&link->tx_db);
 	return err < 0 ? err : ret;
 }
 
-static int not_bound_error(const struct icmsg_link *link)
+static int not_bound_error(enum icmsg_link_state st)
 {
-	switch (link->proto.state) {
-	case PROTO_DISCONNECTED:
+	switch (st) {
+	case ICMSG_LINK_BOUND:
+		return 0;
+	case ICMSG_LINK_DISCONNECTED:
 		return -ENOTCONN;
-	case PROTO_FAULT:
+	case ICMSG_LINK_FAULT:
 		return -EIO;
 	default:
 		return -EBUSY;
 	}
 }
 
-ICMSG_EXPORT int icmsg_link_try_recv(struct icmsg_link *link, void *buf, size_t cap)
+static int try_recv_locked(struct icmsg_link *link, void *buf, size_t cap)
 {
 	int n;
 
-	if (!link || (!buf && cap) || link->cb.received)
-		return -EINVAL;
 	for (;;) {
 		if (!proto_is_bound(&link->proto))
-			return not_bound_error(link);
+			return not_bound_error(public_state(link->proto.state));
 		n = proto_recv(&link->proto, buf, cap, false);
 		if (n > 0) {
-			link->st.rx_msgs++;
-			link->st.rx_bytes += (uint64_t)n;
+			STAT_ADD(link, rx_msgs, 1);
+			STAT_ADD(link, rx_bytes, (uint64_t)n);
 			dispatch(link);
 			return n;
 		}
@@ -572,9 +653,27 @@ ICMSG_EXPORT int icmsg_link_try_recv(struct icmsg_link *link, void *buf, size_t 
 			return n;
 		/* Empty, or a state change: report it, and if we are bound
 		 * again the new session may already hold data. */
-		if (!dispatch(link))
-			return proto_is_bound(&link->proto) ? -EAGAIN : not_bound_error(link);
+		if (!dispatch(link)) {
+			run_timers(link, now_ns()); /* bonding may have restarted */
+			return proto_is_bound(&link->proto)
+				       ? -EAGAIN
+				       : not_bound_error(public_state(link->proto.state));
+		}
 	}
+}
+
+ICMSG_EXPORT int icmsg_link_try_recv(struct icmsg_link *link, void *buf, size_t cap)
+{
+	int ret;
+
+	if (!link || (!buf && cap) || link->cb.received)
+		return -EINVAL;
+	ret = -pthread_mutex_lock(&link->proc_lock);
+	if (ret)
+		return ret;
+	ret = try_recv_locked(link, buf, cap);
+	pthread_mutex_unlock(&link->proc_lock);
+	return ret;
 }
 
 /* ---- blocking helpers ---- */
@@ -615,10 +714,11 @@ ICMSG_EXPORT int icmsg_link_wait_bound(struct icmsg_link *link, int timeout_ms)
 	if (!link)
 		return -EINVAL;
 	for (;;) {
-		if (proto_is_bound(&link->proto))
-			return 0;
-		if (link->proto.state == PROTO_DISCONNECTED)
-			return -ENOTCONN;
+		/* A fault may heal (the peer re-initialises); a session the
+		 * peer ended without auto-reopen needs icmsg_link_reopen(). */
+		ret = not_bound_error(icmsg_link_get_state(link));
+		if (ret == 0 || ret == -ENOTCONN)
+			return ret;
 		ret = wait_fd(link, deadline, 0);
 		if (ret < 0)
 			return ret;
@@ -661,7 +761,12 @@ static int poll_round(struct icmsg_link *link, uint64_t deadline, uint64_t *back
 		return ret;
 	if (*backoff < 5 * NS_PER_MS)
 		*backoff *= 2;
-	ret = icmsg_link_process(link);
+	/* Process only if no other thread is (it then does it for us), and
+	 * never from inside our own callbacks. */
+	if (pthread_mutex_trylock(&link->proc_lock) != 0)
+		return 0;
+	ret = process_locked(link);
+	pthread_mutex_unlock(&link->proc_lock);
 	return ret < 0 ? ret : 0;
 }
 

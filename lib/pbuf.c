@@ -198,14 +198,29 @@ static int next_packet(struct pbuf *pb, uint32_t *len, uint32_t *start)
 	return 1;
 }
 
-static void consume(struct pbuf *pb, uint32_t start, uint32_t n)
+/*
+ * Hand the packet's space back to the writer. The writer stores rd_idx only
+ * in tx_init (spec 2.7): if it no longer holds what we last published, the
+ * writer re-initialised the ring while we read, the bytes we copied may be
+ * stale, and storing our index would hide its reset. Return: 0 or
+ * -ECONNRESET (nothing stored).
+ */
+static int consume(struct pbuf *pb, uint32_t start, uint32_t n)
 {
-	pb->rd_local = advance(pb, start, n);
+	uint32_t next = advance(pb, start, n);
+
+	if (region_load32(pb->reg, pb->l.rd_off) != pb->rd_published) {
+		pb->problem = "the writer re-initialised the ring while we read";
+		pb->bad_value = pb->rd_published;
+		return -ECONNRESET;
+	}
+	pb->rd_local = next;
 	/* Release: our payload reads are done before the writer may reuse
 	 * the space (2.8 step 11, ours). */
-	region_store32(pb->reg, pb->l.rd_off, pb->rd_local);
+	region_store32(pb->reg, pb->l.rd_off, next);
 	region_full_fence();
-	pb->rd_published = pb->rd_local;
+	pb->rd_published = next;
+	return 0;
 }
 
 /* Copy @n payload bytes starting at data offset @start, unwrapping. */
@@ -234,8 +249,8 @@ int pbuf_read(struct pbuf *pb, void *buf, size_t cap)
 	if (n > cap)
 		return -EMSGSIZE;
 	copy_out(pb, start, buf, n);
-	consume(pb, start, n);
-	return (int)n;
+	ret = consume(pb, start, n);
+	return ret < 0 ? ret : (int)n;
 }
 
 int pbuf_read_head(struct pbuf *pb, void *buf, size_t cap)
@@ -247,8 +262,8 @@ int pbuf_read_head(struct pbuf *pb, void *buf, size_t cap)
 	if (ret <= 0)
 		return ret;
 	copy_out(pb, start, buf, n < cap ? n : (uint32_t)cap);
-	consume(pb, start, n);
-	return (int)n;
+	ret = consume(pb, start, n);
+	return ret < 0 ? ret : (int)n;
 }
 
 int pbuf_skip(struct pbuf *pb)

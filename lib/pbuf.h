@@ -85,20 +85,26 @@ int pbuf_tx_pending(struct pbuf *pb);
 
 /* ---- reader side ---- */
 
-/** pbuf_rx_reset() - start reading at offset 0 (our open); shared memory untouched. */
+/**
+ * pbuf_rx_reset() - start reading at offset 0 (our open); shared memory
+ * untouched. Call pbuf_rx_resync() once the writer has reset the ring.
+ */
 void pbuf_rx_reset(struct pbuf *pb);
 
 /**
  * pbuf_read() - take the next packet (spec 2.8).
  * Return: its length, 0 if the ring is empty, -EMSGSIZE if it is longer than
- * @cap (not consumed; pbuf_skip() drops it), or -EBADMSG if the ring is
- * corrupt (pb->problem and pb->bad_value say how; nothing consumed).
+ * @cap (not consumed; pbuf_skip() drops it), -EBADMSG if the ring is
+ * corrupt (pb->problem and pb->bad_value say how; nothing consumed), or
+ * -ECONNRESET if the writer re-initialised the ring meanwhile (the copy is
+ * void, nothing consumed).
  */
 int pbuf_read(struct pbuf *pb, void *buf, size_t cap);
 
 /**
  * pbuf_read_head() - take the next packet whatever its length, copying at
- * most @cap bytes of it. Return: its full length, 0, or -EBADMSG.
+ * most @cap bytes of it. Return: its full length, or as pbuf_read() except
+ * -EMSGSIZE.
  */
 int pbuf_read_head(struct pbuf *pb, void *buf, size_t cap);
 

@@ -69,6 +69,8 @@ static void open_magic(struct proto *p)
 {
 	int ret;
 
+	p->v0_reported = false;
+	p->tx.problem = NULL;
 	pbuf_tx_init(&p->tx);
 	ret = pbuf_write(&p->tx, proto_magic, PROTO_MAGIC_LEN);
 	if (ret < 0) /* cannot happen: the layout holds >= 12 + 4 bytes... */
@@ -94,6 +96,8 @@ static void open_session(struct proto *p)
 	do
 		sid++;
 	while (sid == 0 || sid == ack);
+	p->v0_reported = false;
+	p->tx.problem = NULL;
 	p->local_sid = sid;
 	p->remote_sid = 0;
 	p->session = false;
@@ -106,8 +110,6 @@ static void open_session(struct proto *p)
 
 static void reopen(struct proto *p)
 {
-	p->v0_reported = false;
-	p->tx.problem = NULL;
 	if (p->cfg.mode == ICMSG_UNBOUND_DISABLE)
 		open_magic(p);
 	else
@@ -119,12 +121,16 @@ int proto_open(struct proto *p)
 	int ret = 0;
 
 	pthread_mutex_lock(&p->tx_lock);
-	if (p->cfg.mode == ICMSG_UNBOUND_DISABLE && p->state == PROTO_FAULT)
+	if (p->cfg.mode == ICMSG_UNBOUND_DISABLE && p->state == PROTO_FAULT) {
 		ret = -EIO;
-	else if (p->cfg.mode == ICMSG_UNBOUND_DISABLE && p->state != PROTO_OFF)
+	} else if (p->cfg.mode == ICMSG_UNBOUND_DISABLE && p->state != PROTO_OFF) {
 		ret = -EALREADY;
-	else
+	} else {
+		/* Leaving a bond on our own is still an unbind. */
+		if (p->state == PROTO_CONNECTED_DISABLED || p->state == PROTO_CONNECTED_ENABLED)
+			push_event(p, PROTO_EV_UNBOUND, -ECONNABORTED);
 		reopen(p);
+	}
 	pthread_mutex_unlock(&p->tx_lock);
 	return ret;
 }
@@ -199,6 +205,11 @@ static void step_init_disabled(struct proto *p)
 	}
 	for (;;) {
 		n = pbuf_read_head(&p->rx, head, sizeof(head));
+		if (n == -ECONNRESET) {
+			/* Reset again under us: its magic and signal follow. */
+			p->rx_trusted = false;
+			return;
+		}
 		if (n <= 0) {
 			if (n < 0)
 				log_msg(p->log, LOG_DEBUG, "waiting for the peer: %s (%u)",
@@ -231,6 +242,8 @@ static void step_session_init(struct proto *p)
 		p->notify = true;
 	}
 	if (ack == p->local_sid && p->remote_sid != 0) {
+		/* The peer reset its ring (rd_idx 0) before acknowledging us. */
+		pbuf_rx_resync(&p->rx, 0);
 		p->state = PROTO_CONNECTED_ENABLED;
 		p->session = true;
 		push_event(p, PROTO_EV_BOUND, 0);
@@ -249,6 +262,9 @@ static void step_detect(struct proto *p, uint64_t now)
 
 	n = pbuf_peek_initial(&p->rx, head, sizeof(head));
 	if (n != PROTO_MAGIC_LEN || !is_magic(head, n) || pbuf_shared_rd(&p->rx) != 0) {
+		/* A magic only counts on a ring its writer reset (rd_idx 0,
+		 * ours): otherwise it is stale, from an earlier boot. */
+		p->grace_deadline = 0;
 		step_session_init(p);
 		return;
 	}
@@ -292,6 +308,9 @@ static void init_step(struct proto *p, uint64_t now)
 	default:
 		break;
 	}
+	/* The grace timer lives only while detect is deciding (3.6). */
+	if (p->state != PROTO_INIT_DETECT)
+		p->grace_deadline = 0;
 }
 
 /* Leave the bound state; with auto-reopen start over at once. */
@@ -320,9 +339,16 @@ static void fault(struct proto *p, struct pbuf *pb, uint64_t now)
 static void peer_restarted(struct proto *p, const char *why, uint64_t now)
 {
 	log_msg(p->log, LOG_WARNING, "peer restarted (%s); bonding again", why);
+	/* From FAULT the unbind was reported already. */
+	if (p->state != PROTO_FAULT)
+		push_event(p, PROTO_EV_UNBOUND, -ECONNRESET);
 	p->state = PROTO_OFF;
-	push_event(p, PROTO_EV_UNBOUND, -ECONNRESET);
-	reopen(p);
+	/* A magic peer (any mode) gets the spec 3.2 order: our ring reset
+	 * and our magic written before we signal; session peers a new sid. */
+	if (p->session)
+		reopen(p);
+	else
+		open_magic(p);
 	init_step(p, now);
 }
 
@@ -420,6 +446,12 @@ int proto_recv(struct proto *p, void *buf, size_t cap, bool drop_oversize)
 		pthread_mutex_unlock(&p->tx_lock);
 		return -EAGAIN;
 	}
+	if (n == -ECONNRESET) {
+		pthread_mutex_lock(&p->tx_lock);
+		peer_restarted(p, "it re-initialised its ring while we read", now_ns());
+		pthread_mutex_unlock(&p->tx_lock);
+		return -EAGAIN;
+	}
 	if (n == 0)
 		return -EAGAIN;
 	if (n > 0 && p->rx.used_before > p->rx.l.len / 2 &&
@@ -508,6 +540,16 @@ int proto_tx_pending(struct proto *p)
 	}
 	pthread_mutex_unlock(&p->tx_lock);
 	return ret;
+}
+
+void proto_snapshot(struct proto *p, struct proto_snapshot *ret)
+{
+	pthread_mutex_lock(&p->tx_lock);
+	ret->state = p->state;
+	ret->session = p->session;
+	ret->local_sid = p->local_sid;
+	ret->remote_sid = p->remote_sid;
+	pthread_mutex_unlock(&p->tx_lock);
 }
 
 bool proto_is_bound(const struct proto *p)

@@ -121,8 +121,18 @@ int proto_send(struct proto *p, const void *data, size_t len, uint32_t max_len);
  */
 int proto_tx_pending(struct proto *p);
 
-/** proto_is_bound() - CONNECTED_*; call on the processing thread. */
+/** proto_is_bound() - CONNECTED_*; call with processing serialised. */
 bool proto_is_bound(const struct proto *p);
+
+/** struct proto_snapshot - what other threads may read, taken under the lock. */
+struct proto_snapshot {
+	enum proto_state state;
+	bool session;
+	uint16_t local_sid, remote_sid;
+};
+
+/** proto_snapshot() - a consistent copy for any thread. */
+void proto_snapshot(struct proto *p, struct proto_snapshot *ret);
 
 /**
  * proto_take_events() - move queued events to @out (capacity

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -258,6 +259,83 @@ static void test_link_exchange_dc64_disable(void **state)
 	exchange(64, ICMSG_UNBOUND_DISABLE, total_messages());
 }
 
+/* ---- a sender thread beside the processing thread ---- */
+
+struct threads {
+	struct icmsg_link *link;
+	uint64_t seed, total, got;
+	size_t max;
+	int send_err, bad;
+	uint8_t *want;
+};
+
+static void *sender_main(void *arg)
+{
+	struct threads *t = arg;
+	uint8_t *buf = malloc(t->max);
+
+	for (uint64_t i = 0; buf && i < t->total; i++) {
+		size_t len = msg_len(t->seed, i, t->max);
+		int ret;
+
+		msg_fill(t->seed, i, buf, len);
+		ret = icmsg_link_send_timeout(t->link, buf, len, CHILD_TIMEOUT_MS);
+		if (ret != (int)len) {
+			t->send_err = ret;
+			break;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Runs on whichever thread processes; processing is serialised. */
+static void threads_received(struct icmsg_link *l, const void *data, size_t len, void *ud)
+{
+	struct threads *t = ud;
+	size_t want = msg_len(t->seed, t->got, t->max);
+
+	msg_fill(t->seed, t->got, t->want, want);
+	if (len != want || memcmp(data, t->want, len) != 0)
+		t->bad++;
+	__atomic_store_n(&t->got, t->got + 1, __ATOMIC_RELAXED);
+}
+
+static void test_link_sender_thread(void **state)
+{
+	static const struct icmsg_link_callbacks cbs = { .received = threads_received };
+	struct threads t = { .seed = 99, .total = 20000, .max = 128 };
+	struct tu_pair p;
+	pthread_t th;
+	pid_t pid;
+	int idle = 0;
+
+	tu_pair_init(&p, 1024, 0, ICMSG_UNBOUND_DISABLE, ICMSG_UNBOUND_DISABLE);
+	t.want = malloc(t.max);
+	assert_non_null(t.want);
+	pid = spawn_echo(&p.b);
+	assert_int_equal(icmsg_link_open(&p.a, tu_opts(&cbs, &t), &t.link), 0);
+	assert_int_equal(icmsg_link_wait_bound(t.link, CHILD_TIMEOUT_MS), 0);
+	assert_int_equal(pthread_create(&th, NULL, sender_main, &t), 0);
+	/* This thread is the event loop: it receives the echoes. */
+	while (__atomic_load_n(&t.got, __ATOMIC_RELAXED) < t.total && idle < 300) {
+		struct pollfd pfd = { .fd = icmsg_link_get_fd(t.link), .events = POLLIN };
+
+		if (poll(&pfd, 1, 100) == 0)
+			idle++;
+		assert_true(icmsg_link_process(t.link) >= 0);
+	}
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(t.send_err, 0);
+	assert_int_equal(t.got, t.total);
+	assert_int_equal(t.bad, 0);
+	assert_int_equal(icmsg_link_send_timeout(t.link, "\xB0", 1, 5000), 1);
+	assert_int_equal(reap(pid), 0);
+	icmsg_link_close(t.link);
+	free(t.want);
+	tu_pair_cleanup(&p);
+}
+
 /* The remote core dies mid-stream without closing, then boots again. */
 static void remote_crash(enum icmsg_unbound_mode mode, uint32_t dcache)
 {
@@ -321,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_link_exchange_dc8_enable),
 		cmocka_unit_test(test_link_exchange_dc32_detect),
 		cmocka_unit_test(test_link_exchange_dc64_disable),
+		cmocka_unit_test(test_link_sender_thread),
 		cmocka_unit_test(test_link_remote_crash_disable),
 		cmocka_unit_test(test_link_remote_crash_enable),
 		cmocka_unit_test(test_link_remote_crash_detect),

@@ -125,7 +125,8 @@ static void ring_seek(struct ring *t, uint32_t s)
 static void ring_tx_init(struct ring *t)
 {
 	pbuf_tx_init(&t->tx);
-	pbuf_rx_reset(&t->rx);
+	/* As the protocol does once the writer has reset its ring. */
+	assert_int_equal(pbuf_rx_resync(&t->rx, 0), 0);
 	put32le(t->shadow + t->l.wr_off, 0);
 	put32le(t->shadow + t->l.rd_off, 0);
 	t->wr = t->rd = 0;
@@ -817,7 +818,7 @@ static void test_pbuf_tx_init_touches_only_indices(void **state)
 		do_read(&t, data, 8);
 		do_write(&t, data, 3);
 		pbuf_tx_init(&t.tx);
-		pbuf_rx_reset(&t.rx);
+		assert_int_equal(pbuf_rx_resync(&t.rx, 0), 0); /* as the protocol does */
 		put32le(t.shadow, 0);
 		put32le(t.shadow + t.l.wr_off, 0);
 		t.wr = t.rd = 0;
@@ -1262,6 +1263,34 @@ static void test_pbuf_rx_resync(void **state)
 	ring_close(&t);
 }
 
+/* The writer's tx_init while we read: the copy is void, its reset stays. */
+static void test_pbuf_writer_reset_while_reading(void **state)
+{
+	uint8_t data[12], buf[16];
+	struct ring t;
+
+	(void)state;
+	pattern(data, sizeof(data), 3);
+	ring_open(&t, 64, 0, false);
+	ring_tx_init(&t);
+	do_write(&t, data, 12);
+	do_read(&t, data, 12);
+	do_write(&t, data, 5);
+	/* The writer restarts: rd_idx 0 written between our wr_idx load
+	 * and our rd_idx store (modelled by storing it first). */
+	region_store32(&t.reg, t.l.rd_off, 0);
+	assert_int_equal(pbuf_read(&t.rx, buf, sizeof(buf)), -ECONNRESET);
+	assert_int_equal(get32le(t.mem + t.l.rd_off), 0); /* not overwritten */
+	assert_int_equal(t.rx.rd_local, 16);               /* nothing consumed */
+	assert_int_equal(pbuf_read_head(&t.rx, buf, 4), -ECONNRESET);
+	assert_int_equal(pbuf_skip(&t.rx), -ECONNRESET);
+	/* Once resynced (the protocol does it), reading works again. */
+	assert_int_equal(pbuf_rx_resync(&t.rx, 0), 0);
+	assert_int_equal(pbuf_read(&t.rx, buf, sizeof(buf)), 12);
+	assert_false(t.reg.bad_access);
+	ring_close(&t);
+}
+
 static bool index_ok(const struct ring *t, uint32_t v)
 {
 	return v % 4 == 0 && v < t->l.len;
@@ -1275,7 +1304,7 @@ static void test_pbuf_hostile_fuzz(void **state)
 	};
 	uint8_t data[256], buf[256];
 	uint64_t seed = 0xF00D;
-	long ok = 0, bad = 0, empty = 0, big = 0, wrote = 0;
+	long ok = 0, bad = 0, empty = 0, big = 0, wrote = 0, resets = 0;
 
 	(void)state;
 	pattern(data, sizeof(data), 11);
@@ -1342,6 +1371,7 @@ static void test_pbuf_hostile_fuzz(void **state)
 			/* Read whatever is there now. */
 			uint32_t rd0 = t.rx.rd_local;
 			uint32_t wr = get32le(t.mem + t.l.wr_off);
+			uint32_t shared_rd0 = get32le(t.mem + t.l.rd_off);
 			size_t cap = r & 0x10000 ? (r >> 40) % (L + 1) : sizeof(buf);
 			int ret;
 
@@ -1378,6 +1408,15 @@ static void test_pbuf_hostile_fuzz(void **state)
 				assert_true(cap < L - 8);
 				assert_int_equal(t.rx.rd_local, rd0);
 				big++;
+			} else if (ret == -ECONNRESET) {
+				/* rd_idx changed under us: nothing consumed, and
+				 * the writer's value is not overwritten. */
+				assert_int_equal(t.rx.rd_local, rd0);
+				assert_int_equal(get32le(t.mem + t.l.rd_off), shared_rd0);
+				assert_true(shared_rd0 != t.rx.rd_published);
+				if (index_ok(&t, shared_rd0))
+					assert_int_equal(pbuf_rx_resync(&t.rx, shared_rd0), 0);
+				resets++;
 			} else {
 				assert_int_equal(ret, -EBADMSG);
 				assert_non_null(t.rx.problem);
@@ -1394,7 +1433,7 @@ static void test_pbuf_hostile_fuzz(void **state)
 
 				for (i = 0; i <= L / 8; i++) {
 					ret = pbuf_read(&t.rx, buf, sizeof(buf));
-					assert_true(ret == 0 || ret == -EBADMSG ||
+					assert_true(ret == 0 || ret == -EBADMSG || ret == -ECONNRESET ||
 						    (ret > 0 && (uint32_t)ret <= L - 8));
 					if (ret <= 0)
 						break;
@@ -1410,6 +1449,7 @@ static void test_pbuf_hostile_fuzz(void **state)
 	assert_true(empty > 1000);
 	assert_true(big > 10);
 	assert_true(wrote > 1000);
+	assert_true(resets > 100);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1528,6 +1568,7 @@ int main(void)
 		cmocka_unit_test(test_pbuf_hostile_rd_idx),
 		cmocka_unit_test(test_pbuf_tx_pending),
 		cmocka_unit_test(test_pbuf_rx_resync),
+		cmocka_unit_test(test_pbuf_writer_reset_while_reading),
 		cmocka_unit_test(test_pbuf_hostile_fuzz),
 		cmocka_unit_test(test_pbuf_region_bounds),
 		/* last: a UBSan finding here stops the program */

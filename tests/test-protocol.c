@@ -29,6 +29,8 @@ struct rec {
 	char log[4096];
 	struct icmsg_link *send_from_bound; /* send "hi" from the bound callback */
 	int send_ret;
+	bool reopen_on_unbound;             /* call icmsg_link_reopen() there */
+	int reopen_ret, process_ret;        /* and icmsg_link_process() */
 };
 
 static void rec_bound(struct icmsg_link *l, void *ud)
@@ -46,6 +48,10 @@ static void rec_unbound(struct icmsg_link *l, int reason, void *ud)
 
 	r->unbound++;
 	r->last_reason = reason;
+	if (r->reopen_on_unbound) {
+		r->process_ret = icmsg_link_process(l);
+		r->reopen_ret = icmsg_link_reopen(l);
+	}
 }
 
 static void rec_received(struct icmsg_link *l, const void *data, size_t len, void *ud)
@@ -268,6 +274,9 @@ static void test_protocol_open_errors(void **state)
 	p.a.rx_mbox.path = "/nonexistent/icmsg/fifo";
 	assert_int_equal(icmsg_link_open(&p.a, NULL, &l), -ENOENT);
 	assert_int_equal(icmsg_link_open(NULL, NULL, &l), -EINVAL);
+	p.a.create = true;
+	p.a.rx_mbox.path = NULL;
+	assert_int_equal(icmsg_link_open(&p.a, NULL, &l), -EINVAL);
 	assert_null(icmsg_link_close(NULL));
 	tu_pair_cleanup(&p);
 }
@@ -417,6 +426,53 @@ static void test_protocol_disconnected_without_auto_reopen(void **state)
 	tu_pair_cleanup(&p);
 }
 
+static void test_protocol_reopen_from_callback(void **state)
+{
+	struct rec ra = { 0 }, rb = { 0 };
+	struct icmsg_link *l[2];
+	struct tu_pair p;
+	struct wait_rec w = { .r = &ra, .l = l, .bound = 2, .unbound = 1 };
+
+	/* Without auto-reopen, the application re-opens from its unbound
+	 * handler, as Zephyr applications do; processing from a callback is
+	 * refused. */
+	tu_pair_init(&p, 512, 8, ICMSG_UNBOUND_ENABLE, ICMSG_UNBOUND_ENABLE);
+	p.a.auto_reopen = false;
+	ra.reopen_on_unbound = true;
+	l[0] = open_rec(&p.a, &state_only, &ra);
+	l[1] = open_rec(&p.b, &state_only, &rb);
+	assert_true(tu_pump(l, 2, 5000, both_bound, l));
+	assert_int_equal(icmsg_link_reopen(l[1]), 0);
+	assert_true(tu_pump(l, 2, 5000, rec_reached, &w));
+	assert_int_equal(ra.process_ret, -EDEADLK);
+	assert_int_equal(ra.reopen_ret, 0);
+	assert_int_equal(ra.last_reason, -ECONNRESET);
+	icmsg_link_close(l[0]);
+	icmsg_link_close(l[1]);
+	tu_pair_cleanup(&p);
+}
+
+static void test_protocol_reopen_while_bound(void **state)
+{
+	struct rec ra = { 0 }, rb = { 0 };
+	struct icmsg_link *l[2];
+	struct tu_pair p;
+	struct wait_rec w = { .r = &ra, .l = l, .bound = 2, .unbound = 1 };
+
+	tu_pair_init(&p, 512, 32, ICMSG_UNBOUND_DETECT, ICMSG_UNBOUND_DETECT);
+	l[0] = open_rec(&p.a, &state_only, &ra);
+	l[1] = open_rec(&p.b, &state_only, &rb);
+	assert_true(tu_pump(l, 2, 5000, both_bound, l));
+	assert_int_equal(icmsg_link_reopen(l[0]), 0);
+	assert_int_equal(ra.unbound, 1);
+	assert_int_equal(ra.last_reason, -ECONNABORTED);
+	assert_true(tu_pump(l, 2, 5000, rec_reached, &w));
+	assert_int_equal(rb.last_reason, -ECONNRESET);
+	icmsg_link_close(l[0]);
+	icmsg_link_close(l[1]);
+	tu_pair_cleanup(&p);
+}
+
 /* ---- corrupted rings ---- */
 
 static void corrupt_case(enum icmsg_unbound_mode mode, uint32_t dc, uint32_t wr_off)
@@ -551,6 +607,13 @@ static void test_protocol_detect_stale_magic(void **state)
 	assert_true(tu_pump(l, 2, 5000, both_bound, l));
 	icmsg_link_get_info(l[0], &info);
 	assert_int_equal(info.variant, ICMSG_VARIANT_SESSION);
+	/* Bound and idle: no timer left armed (the grace deadline is gone). */
+	tu_process_all(l, 2);
+	{
+		struct pollfd pfd = { .fd = icmsg_link_get_fd(l[0]), .events = POLLIN };
+
+		assert_int_equal(poll(&pfd, 1, 60), 0);
+	}
 	icmsg_link_close(l[0]);
 	icmsg_link_close(l[1]);
 	tu_pair_cleanup(&p);
@@ -736,6 +799,8 @@ int main(void)
 		cmocka_unit_test(test_protocol_reset_enable),
 		cmocka_unit_test(test_protocol_reset_detect),
 		cmocka_unit_test(test_protocol_disconnected_without_auto_reopen),
+		cmocka_unit_test(test_protocol_reopen_from_callback),
+		cmocka_unit_test(test_protocol_reopen_while_bound),
 		cmocka_unit_test(test_protocol_corrupt_disable),
 		cmocka_unit_test(test_protocol_corrupt_enable),
 		cmocka_unit_test(test_protocol_corrupt_rd_idx),

@@ -9,9 +9,12 @@
  * icmsg_link_recv(), icmsg_link_send_timeout()) are built on the same two
  * calls.
  *
- * Threading: a link is used from one thread at a time, except that
- * icmsg_link_send() may be called from any thread concurrently with the
- * thread that runs icmsg_link_process() (sends are serialised internally).
+ * Threading: every call except icmsg_link_close() may be made from any
+ * thread. Sends are serialised internally; so is processing (the receive
+ * side, timers and callbacks), so callbacks run on whichever thread is
+ * processing at the time. A sender thread blocked in
+ * icmsg_link_send_timeout() or icmsg_link_flush() processes only when no
+ * other thread does. Close a link only when no other thread uses it.
  *
  * Errors: every function that can fail returns a negative errno value and
  * never sets errno.
@@ -36,7 +39,8 @@ const char *icmsg_version_string(void);
 /**
  * Log sink. @p priority is a syslog level (LOG_ERR .. LOG_DEBUG), @p msg a
  * NUL-terminated line without trailing newline, valid only during the call.
- * Without a log function the library is silent.
+ * Without a log function the library is silent. It may be called with
+ * internal locks held: it must not call back into the library.
  */
 typedef void (*icmsg_log_fn)(int priority, const char *msg, void *userdata);
 
@@ -171,8 +175,11 @@ enum icmsg_link_variant {
 
 /**
  * Application callbacks, all optional, all called from inside
- * icmsg_link_process() (or a blocking helper) on the calling thread.
- * A callback may send, but must not close the link.
+ * icmsg_link_process() (or another call that processes) on the calling
+ * thread. A callback may call icmsg_link_send(), icmsg_link_reopen() and
+ * the getters; the processing calls (icmsg_link_process(),
+ * icmsg_link_try_recv(), icmsg_link_recv(), icmsg_link_wait_bound())
+ * return -EDEADLK from inside a callback, and it must not close the link.
  */
 struct icmsg_link_callbacks {
 	/** The link became bound. A send from here succeeds. */
@@ -180,7 +187,8 @@ struct icmsg_link_callbacks {
 	/**
 	 * The link left the bound state. @p reason: -ECONNRESET (peer
 	 * restarted or started a new session), -ESHUTDOWN (peer closed),
-	 * -EBADMSG (peer's ring is corrupt). Messages in flight may be lost.
+	 * -EBADMSG (peer's ring is corrupt), -ECONNABORTED (we called
+	 * icmsg_link_reopen()). Messages in flight may be lost.
 	 */
 	void (*unbound)(struct icmsg_link *link, int reason, void *userdata);
 	/**
@@ -229,8 +237,10 @@ struct icmsg_link *icmsg_link_close(struct icmsg_link *link);
 
 /**
  * Restart bonding with a new session (enable/detect mode), as Zephyr's
- * icmsg_open() on an open instance.
- * @return 0, or -EALREADY in disable mode (Zephyr semantics).
+ * icmsg_open() on an open instance. A bound link reports unbound
+ * (-ECONNABORTED) first.
+ * @return 0, -EALREADY in disable mode (Zephyr semantics), -EIO in disable
+ *         mode after a fault (the peer must re-initialise).
  */
 int icmsg_link_reopen(struct icmsg_link *link);
 
@@ -245,7 +255,8 @@ int icmsg_link_get_fd(const struct icmsg_link *link);
  * the bonding state machine and deliver received messages (to the received
  * callback, if set) until the ring is empty.
  * @return >0 if something happened, 0 if there was nothing to do, or a
- *         negative errno on a local failure (the link state is unchanged).
+ *         negative errno on a local failure (the doorbell fd failed; the
+ *         rings were processed anyway), -EDEADLK from inside a callback.
  */
 int icmsg_link_process(struct icmsg_link *link);
 
@@ -299,7 +310,11 @@ int icmsg_link_try_recv(struct icmsg_link *link, void *buf, size_t cap);
 
 /* Blocking helpers. timeout_ms < 0 waits forever. */
 
-/** Wait until bound. @return 0, -ETIMEDOUT, or an error of process. */
+/**
+ * Wait until bound (a fault may heal while waiting: the peer
+ * re-initialises). @return 0, -ETIMEDOUT, -ENOTCONN (the peer ended the
+ * session and auto-reopen is off), or an error of process.
+ */
 int icmsg_link_wait_bound(struct icmsg_link *link, int timeout_ms);
 
 /**
@@ -309,7 +324,9 @@ int icmsg_link_wait_bound(struct icmsg_link *link, int timeout_ms);
 int icmsg_link_recv(struct icmsg_link *link, void *buf, size_t cap, int timeout_ms);
 
 /**
- * Send one message, waiting while the ring is full (-ENOMEM).
+ * Send one message, waiting while the link is bonding (-EBUSY) or the ring
+ * is full (-ENOMEM). The reader does not signal freed space (Zephyr does
+ * not), so the ring is re-checked at a growing interval up to 5 ms.
  * @return as icmsg_link_send(), or -ETIMEDOUT.
  */
 int icmsg_link_send_timeout(struct icmsg_link *link, const void *data, size_t len,
