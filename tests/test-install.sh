@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Install into a scratch root and build a program against it through
+# pkg-config, the way a user of the library would.
+#   $1 = build root, $2 = b_sanitize option value
+set -euo pipefail
+build=$1
+sanitize=$2
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+pass=0
+fail=0
+check() {
+	if "${@:2}"; then
+		echo "ok - $1"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $1"
+		fail=$((fail + 1))
+	fi
+}
+
+meson install -C "$build" --destdir "$root" --no-rebuild --quiet >/dev/null
+pc=$(find "$root" -name libicmsg.pc | head -n 1)
+lib=$(find "$root" -name 'libicmsg.so.0.*' | head -n 1)
+export PKG_CONFIG_PATH=$(dirname "${pc:-/nonexistent}")
+export PKG_CONFIG_SYSROOT_DIR=$root
+
+installed_files() {
+	[ -n "$pc" ] && [ -n "$lib" ] &&
+		[ -L "$(dirname "$lib")/libicmsg.so.0" ] && [ -L "$(dirname "$lib")/libicmsg.so" ] &&
+		[ -n "$(find "$root" -path '*/bin/icmsg-cli')" ] &&
+		[ -n "$(find "$root" -path '*/share/icmsg/examples/icmsg-sim.yaml')" ]
+}
+only_public_header() {
+	[ "$(find "$root" -path '*/include/*' -type f -printf '%P\n' | sed 's|.*/include/||')" = \
+		"icmsg/icmsg.h" ]
+}
+consumer() {
+	cat >"$root/consumer.c" <<'EOC'
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <icmsg/icmsg.h>
+
+int main(void)
+{
+	struct icmsg_link_config cfg;
+	const char *field = NULL, *msg = NULL;
+
+	icmsg_link_config_init(&cfg);
+	/* No name, no regions: the check names the first missing field. */
+	if (icmsg_link_config_check(&cfg, &field, &msg) != -EINVAL || !field)
+		return 1;
+	printf("libicmsg %s\n", icmsg_version_string());
+	return strcmp(icmsg_version_string(), "") == 0;
+}
+EOC
+	# shellcheck disable=SC2046
+	cc -std=c11 -Wall -Wextra -Werror -o "$root/consumer" "$root/consumer.c" \
+		$(pkg-config --cflags --libs libicmsg) || return 1
+	if [ "$sanitize" != none ]; then
+		return 0 # an uninstrumented program cannot load an ASan library
+	fi
+	LD_LIBRARY_PATH=$(dirname "$lib") "$root/consumer" | grep -q '^libicmsg [0-9]'
+}
+
+check "library, links, pkg-config file, tool and examples are installed" installed_files
+check "only the public header is installed" only_public_header
+check "a C11 program builds with pkg-config --cflags --libs libicmsg and runs" consumer
+echo "install: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
