@@ -19,6 +19,16 @@
  * be bad (unparsable, missing, or already reported): every rule names the
  * fields it reads and is skipped when one of them is bad, so each mistake
  * is reported once, at the key that holds it.
+ *
+ * icmsg_config_load_files() loads a main file and drop-ins as one
+ * configuration (docs/icmsgd.md). Each error line names its own file; the
+ * lines are grouped by file in the order the caller gave them. The checks
+ * between instances (names, regions, FIFOs, socket paths) span all files and
+ * report at the later instance; one in another file is named "FILE:LINE"
+ * instead of "line LINE". The "daemon" section is read from the main file
+ * only, before its instances, because socket paths resolve against its
+ * runtime-dir: unlike region and FIFO paths, which stay relative to the YAML
+ * file, sockets live in the daemon's own directory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +38,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -43,6 +54,15 @@
 /* Longest piece of file content quoted in a message, so lines stay short. */
 #define QUOTE_MAX 40
 #define KEY_BUF 192
+/* Longest socket path: sun_path keeps one byte for the NUL. */
+#define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
+/* Quote buffer for a socket path: all of a valid one, more gets cut. */
+#define PATH_QUOTE_BUF (SOCKET_PATH_MAX + 5)
+/* useradd's limit, and what getpwnam() users expect. */
+#define ACCOUNT_MAX_LEN 32
+#define QUEUE_LIMIT_MAX 1000000
+#define DEFAULT_RUNTIME_DIR "/run/icmsgd"
+#define DEFAULT_MODE 0660
 
 /*
  * Fields of one instance, in the order icmsg_link_config_check() checks them.
@@ -72,8 +92,19 @@ enum cfg_field {
 	F_MAX,
 	F_GRACE,
 	F_AUTO_REOPEN,
+	/* icmsgd's keys: icmsg_link_config_check() never reads them. */
+	F_SOCKET,
+	F_SOCK_PATH,
+	F_SOCK_MODE,
+	F_SOCK_OWNER,
+	F_SOCK_GROUP,
+	F_POLICY,
+	F_QUEUE_LIMIT,
+	F_DISC_UNBOUND,
 	F_COUNT
 };
+
+_Static_assert(F_COUNT <= 32, "the bad-field sets are uint32_t");
 
 enum { REG_PATH = 1, REG_OFFSET = 2, REG_SIZE = 3 };
 
@@ -82,6 +113,9 @@ enum { REG_PATH = 1, REG_OFFSET = 2, REG_SIZE = 3 };
 	(FBIT(base) | FBIT((base) + REG_PATH) | FBIT((base) + REG_OFFSET) | \
 	 FBIT((base) + REG_SIZE))
 #define MBOX_BITS (FBIT(F_MBOXES) | FBIT(F_MBOX_TX) | FBIT(F_MBOX_RX))
+#define SOCKET_BITS \
+	(FBIT(F_SOCKET) | FBIT(F_SOCK_PATH) | FBIT(F_SOCK_MODE) | FBIT(F_SOCK_OWNER) | \
+	 FBIT(F_SOCK_GROUP))
 
 /* The YAML key of each field, relative to the instance. */
 static const char *const field_keys[F_COUNT] = {
@@ -107,6 +141,14 @@ static const char *const field_keys[F_COUNT] = {
 	[F_MAX] = "bond-notify-max-ms",
 	[F_GRACE] = "detect-grace-ms",
 	[F_AUTO_REOPEN] = "auto-reopen",
+	[F_SOCKET] = "socket",
+	[F_SOCK_PATH] = "socket.path",
+	[F_SOCK_MODE] = "socket.mode",
+	[F_SOCK_OWNER] = "socket.owner",
+	[F_SOCK_GROUP] = "socket.group",
+	[F_POLICY] = "client-policy",
+	[F_QUEUE_LIMIT] = "client-queue-limit",
+	[F_DISC_UNBOUND] = "disconnect-on-unbound",
 };
 
 ICMSG_EXPORT void icmsg_link_config_init(struct icmsg_link_config *cfg)
@@ -420,16 +462,31 @@ ICMSG_EXPORT int icmsg_link_config_check(const struct icmsg_link_config *cfg,
 /* ------------------------------------------------------------------------ */
 /* Loaded configurations                                                    */
 
-/* struct config_entry - one instance and the strings its config points to. */
+/*
+ * struct config_entry - one instance and the strings its configs point to.
+ * @sock_path is the resolved (absolute) socket path once loading succeeded.
+ */
 struct config_entry {
 	struct icmsg_link_config cfg;
+	struct icmsg_relay_config relay;
 	char *name;
 	char *tx_path, *rx_path, *mbox_tx, *mbox_rx;
+	char *sock_path, *sock_owner, *sock_group;
 };
 
 struct icmsg_config {
 	size_t count;
 	struct config_entry *entries;
+	struct icmsg_daemon_config daemon; /* points to the strings below */
+	char *runtime_dir, *control_socket, *control_group;
+};
+
+/* What icmsg_config_get_daemon() gives without a configuration. */
+static const struct icmsg_daemon_config default_daemon = {
+	.runtime_dir = DEFAULT_RUNTIME_DIR,
+	.control_socket = DEFAULT_RUNTIME_DIR "/control.sock",
+	.control_mode = DEFAULT_MODE,
+	.control_group = NULL,
 };
 
 static void entries_free(struct config_entry *e, size_t n)
@@ -442,6 +499,9 @@ static void entries_free(struct config_entry *e, size_t n)
 		free(e[i].rx_path);
 		free(e[i].mbox_tx);
 		free(e[i].mbox_rx);
+		free(e[i].sock_path);
+		free(e[i].sock_owner);
+		free(e[i].sock_group);
 	}
 	free(e);
 }
@@ -450,6 +510,9 @@ ICMSG_EXPORT struct icmsg_config *icmsg_config_free(struct icmsg_config *cfg)
 {
 	if (cfg) {
 		entries_free(cfg->entries, cfg->count);
+		free(cfg->runtime_dir);
+		free(cfg->control_socket);
+		free(cfg->control_group);
 		free(cfg);
 	}
 	return NULL;
@@ -481,10 +544,25 @@ ICMSG_EXPORT const struct icmsg_link_config *icmsg_config_find(const struct icms
 	return NULL;
 }
 
+ICMSG_EXPORT const struct icmsg_relay_config *icmsg_config_get_relay(
+	const struct icmsg_config *cfg, size_t index)
+{
+	if (!cfg || index >= cfg->count)
+		return NULL;
+	return &cfg->entries[index].relay;
+}
+
+ICMSG_EXPORT const struct icmsg_daemon_config *icmsg_config_get_daemon(
+	const struct icmsg_config *cfg)
+{
+	return cfg ? &cfg->daemon : &default_daemon;
+}
+
 /* ------------------------------------------------------------------------ */
 /* YAML loader                                                              */
 
 struct error_line {
+	size_t file;
 	unsigned int line;
 	size_t seq;
 	char *text;
@@ -492,66 +570,118 @@ struct error_line {
 
 /* Per-instance facts the loader needs for messages and cross checks. */
 struct instance_meta {
+	size_t file;                   /* index of the file it is in */
+	size_t index;                  /* its index in that file's instances */
 	unsigned int line;             /* line of the "- " item */
 	unsigned int lines[F_COUNT];   /* line of each key present, else 0 */
 	uint32_t bad;                  /* FBIT()s of fields known to be bad */
+	bool sock_default;             /* socket path made from the name */
 };
 
+/*
+ * struct loader - state of one icmsg_config_load_files() call.
+ * @cfg collects the instances of all files, @metas (same indices) their
+ * facts. @rd_ok is false when cfg->runtime_dir is not the one the main
+ * file asks for (it was refused, or the main file could not be read):
+ * socket paths that depend on it are then not checked, since every such
+ * message would be a cascade. @control_ok likewise for cfg->control_socket.
+ */
 struct loader {
-	const char *file;          /* as given by the caller, for messages */
+	const char *const *files;  /* as given by the caller, for messages */
+	size_t file;               /* index of the file being read */
 	char *dir;                 /* prefix for relative paths, NULL: none */
 	yaml_document_t doc;
+	struct icmsg_config *cfg;
+	struct instance_meta *metas;
+	bool main_parsed;
+	bool rd_ok, control_ok;
 	struct error_line *errors;
 	size_t n_errors, cap_errors;
 	bool oom;
 };
 
-static void add_error(struct loader *ld, unsigned int line, const char *key, const char *fmt,
-		      ...) __attribute__((format(printf, 4, 5)));
-
-static void add_error(struct loader *ld, unsigned int line, const char *key, const char *fmt,
-		      ...)
+/* Append @text (malloc'd, taken over) as an error of @file at @line. */
+static void push_error(struct loader *ld, size_t file, unsigned int line, char *text)
 {
 	struct error_line *e;
-	char *msg, *text;
-	va_list ap;
-	int n;
 
 	if (ld->n_errors == ld->cap_errors) {
 		size_t cap = ld->cap_errors ? 2 * ld->cap_errors : 8;
 
 		e = reallocarray(ld->errors, cap, sizeof(*e));
 		if (!e) {
+			free(text);
 			ld->oom = true;
 			return;
 		}
 		ld->errors = e;
 		ld->cap_errors = cap;
 	}
-	va_start(ap, fmt);
-	n = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		ld->oom = true;
-		return;
-	}
-	n = asprintf(&text, "%s:%u: %s: %s", ld->file, line, key, msg);
-	free(msg);
-	if (n < 0) {
-		ld->oom = true;
-		return;
-	}
 	e = &ld->errors[ld->n_errors];
+	e->file = file;
 	e->line = line;
 	e->seq = ld->n_errors;
 	e->text = text;
 	ld->n_errors++;
 }
 
+static void add_error_v(struct loader *ld, size_t file, unsigned int line, const char *key,
+			const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void add_error_v(struct loader *ld, size_t file, unsigned int line, const char *key,
+			const char *fmt, va_list ap)
+{
+	char *msg, *text;
+	int n;
+
+	n = vasprintf(&msg, fmt, ap);
+	if (n < 0) {
+		ld->oom = true;
+		return;
+	}
+	n = asprintf(&text, "%s:%u: %s: %s", ld->files[file], line, key, msg);
+	free(msg);
+	if (n < 0) {
+		ld->oom = true;
+		return;
+	}
+	push_error(ld, file, line, text);
+}
+
+/* An error in the file being read. */
+static void add_error(struct loader *ld, unsigned int line, const char *key, const char *fmt,
+		      ...) __attribute__((format(printf, 4, 5)));
+
+static void add_error(struct loader *ld, unsigned int line, const char *key, const char *fmt,
+		      ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_error_v(ld, ld->file, line, key, fmt, ap);
+	va_end(ap);
+}
+
+/* An error of a check between instances, in the file of the later one. */
+static void add_error_in(struct loader *ld, size_t file, unsigned int line, const char *key,
+			 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void add_error_in(struct loader *ld, size_t file, unsigned int line, const char *key,
+			 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_error_v(ld, file, line, key, fmt, ap);
+	va_end(ap);
+}
+
 static int error_cmp(const void *a, const void *b)
 {
 	const struct error_line *x = a, *y = b;
 
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
 	if (x->line != y->line)
 		return x->line < y->line ? -1 : 1;
 	return x->seq < y->seq ? -1 : (x->seq > y->seq);
@@ -580,20 +710,22 @@ static char *errors_join(struct loader *ld)
 }
 
 /*
- * Copy file content into @buf for a message: at most QUOTE_MAX bytes (cut
- * at a UTF-8 character boundary, "..." appended), control characters
- * replaced by '?' so that every error stays on one line.
+ * Copy file content into @buf for a message: at most @cap - 4 bytes (cut
+ * at a UTF-8 character boundary, "..." appended; QUOTE_MAX with the usual
+ * buffer), control characters replaced by '?' so that every error stays on
+ * one line.
  */
 static const char *quote(char *buf, size_t cap, const void *value, size_t len)
 {
 	const unsigned char *s = value;
-	bool cut = len > QUOTE_MAX;
+	bool cut;
 	size_t i;
 
 	if (cap < QUOTE_MAX + 4)
 		return "";
+	cut = len > cap - 4;
 	if (cut) {
-		len = QUOTE_MAX;
+		len = cap - 4;
 		while (len > 0 && (s[len] & 0xc0) == 0x80)
 			len--;
 	}
@@ -955,6 +1087,148 @@ static bool parse_compatible(struct loader *ld, const yaml_node_t *n, const char
 	return true;
 }
 
+/*
+ * A file mode: octal as chmod takes it, written "0660" (YAML 1.1) or
+ * "0o660" (YAML 1.2), or "0". Without the prefix the two YAML versions
+ * agree on decimal, and 660 decimal is no mode anyone means: refused.
+ */
+static bool parse_mode(struct loader *ld, const yaml_node_t *n, const char *key,
+		       unsigned int line, uint32_t *ret)
+{
+	const char *s = scalar_text(ld, n, key, line, "an octal mode such as 0660");
+	char q[QUOTE_MAX + 4];
+	uint64_t v = 0;
+	size_t len, i = 1;
+
+	if (!s)
+		return false;
+	len = n->data.scalar.length;
+	if (len > 1 && (s[1] == 'o' || s[1] == 'O'))
+		i = 2;
+	if (len == 0 || s[0] != '0' || (i == 2 && len == 2) ||
+	    strspn(s + i, "01234567") != len - i) {
+		add_error(ld, line, key, "must be an octal mode written with a leading 0 or 0o "
+			  "(e.g. 0660), not '%s'", quote(q, sizeof(q), s, len));
+		return false;
+	}
+	/* Stop at the first digit beyond 0777: no overflow, same message. */
+	for (; i < len && v <= 0777; i++)
+		v = v * 8 + (uint64_t)(s[i] - '0');
+	if (v > 0777) {
+		add_error(ld, line, key, "must be at most 0777: only the permission bits apply");
+		return false;
+	}
+	*ret = (uint32_t)v;
+	return true;
+}
+
+/*
+ * A user or group name for chown. Only the portable name characters, so
+ * the value cannot smuggle anything into a log line or a lookup.
+ */
+static bool parse_account(struct loader *ld, const yaml_node_t *n, const char *key,
+			  unsigned int line, char **ret)
+{
+	const char *msg = NULL;
+	char *s;
+	size_t i;
+
+	if (!parse_string(ld, n, key, line, &s))
+		return false;
+	if (!s[0])
+		msg = "must not be empty";
+	else if (strlen(s) > ACCOUNT_MAX_LEN)
+		msg = "must be at most 32 characters long";
+	for (i = 0; !msg && s[i]; i++)
+		if (!name_char(s[i]))
+			msg = "may contain only A-Z, a-z, 0-9, '_', '.' and '-'";
+	if (msg) {
+		add_error(ld, line, key, "%s", msg);
+		free(s);
+		return false;
+	}
+	*ret = s;
+	return true;
+}
+
+static bool parse_policy(struct loader *ld, const yaml_node_t *n, const char *key,
+			 unsigned int line, enum icmsg_client_policy *ret)
+{
+	const char *s = scalar_text(ld, n, key, line, "wait or disconnect");
+	char q[QUOTE_MAX + 4];
+
+	if (!s)
+		return false;
+	if (scalar_is(n, "wait")) {
+		*ret = ICMSG_CLIENT_WAIT;
+	} else if (scalar_is(n, "disconnect")) {
+		*ret = ICMSG_CLIENT_DISCONNECT;
+	} else {
+		add_error(ld, line, key, "must be wait or disconnect, not '%s'",
+			  quote(q, sizeof(q), s, n->data.scalar.length));
+		return false;
+	}
+	return true;
+}
+
+/* The limit bounds the daemon's memory per client: no 0, nothing huge. */
+static bool parse_queue_limit(struct loader *ld, const yaml_node_t *n, const char *key,
+			      unsigned int line, uint32_t *ret)
+{
+	uint64_t v;
+
+	if (!parse_uint(ld, n, key, line, UINT64_MAX, &v))
+		return false;
+	if (v < 1 || v > QUEUE_LIMIT_MAX) {
+		add_error(ld, line, key, "must be from 1 to 1000000");
+		return false;
+	}
+	*ret = (uint32_t)v;
+	return true;
+}
+
+/* "DIR/REL", without doubling the slash of the root directory. */
+static char *join_dir(const char *dir, const char *rel)
+{
+	char *s;
+	size_t len = strlen(dir);
+
+	if (asprintf(&s, "%s%s%s", dir, len && dir[len - 1] == '/' ? "" : "/", rel) < 0)
+		return NULL;
+	return s;
+}
+
+/*
+ * socket_path() - resolve socket path @rel (relative ones against the
+ * runtime directory) into @ret and check that it fits in sun_path, else
+ * report it at @key and @line.
+ * Return: false if the path cannot be used: reported, or it depends on a
+ * runtime directory that was refused (reported there).
+ */
+static bool socket_path(struct loader *ld, const char *rel, const char *key, unsigned int line,
+			char **ret)
+{
+	char q[PATH_QUOTE_BUF];
+	char *s;
+
+	if (rel[0] != '/' && !ld->rd_ok)
+		return false;
+	s = rel[0] == '/' ? strdup(rel) : join_dir(ld->cfg->runtime_dir, rel);
+	if (!s) {
+		ld->oom = true;
+		return false;
+	}
+	if (strlen(s) > SOCKET_PATH_MAX) {
+		add_error(ld, line, key, "socket path '%s' is %zu bytes long: a Unix socket "
+			  "address holds at most %zu", quote(q, sizeof(q), s, strlen(s)),
+			  strlen(s), SOCKET_PATH_MAX);
+		free(s);
+		return false;
+	}
+	*ret = s;
+	return true;
+}
+
 static const struct key_spec region_keys[] = {
 	{ "path", true, REG_PATH },
 	{ "offset", false, REG_OFFSET },
@@ -1037,6 +1311,65 @@ static void parse_mboxes(struct loader *ld, const yaml_node_t *n, const char *pa
 	}
 }
 
+static const struct key_spec socket_keys[] = {
+	{ "path", false, F_SOCK_PATH },
+	{ "mode", false, F_SOCK_MODE },
+	{ "owner", false, F_SOCK_OWNER },
+	{ "group", false, F_SOCK_GROUP },
+};
+
+/*
+ * The socket mapping. The path is kept as written: it is resolved by
+ * finish_socket() once the name is checked, since the default comes from it.
+ */
+static void parse_socket(struct loader *ld, const yaml_node_t *n, const char *path,
+			 struct config_entry *e, struct instance_meta *m)
+{
+	yaml_node_t *values[ARRAY_SIZE(socket_keys)];
+	unsigned int lines[ARRAY_SIZE(socket_keys)];
+	char key[KEY_BUF];
+	size_t i;
+
+	if (!parse_mapping(ld, n, path, m->lines[F_SOCKET], socket_keys, ARRAY_SIZE(socket_keys),
+			   values, lines)) {
+		m->bad |= SOCKET_BITS;
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(socket_keys); i++) {
+		enum cfg_field f = socket_keys[i].field;
+		bool ok = false;
+
+		m->lines[f] = lines[i];
+		if (!values[i])
+			continue;
+		join_key(key, path, socket_keys[i].key);
+		switch (f) {
+		case F_SOCK_PATH:
+			ok = parse_string(ld, values[i], key, lines[i], &e->sock_path);
+			if (ok && !e->sock_path[0]) {
+				add_error(ld, lines[i], key, "must not be empty");
+				ok = false;
+			}
+			break;
+		case F_SOCK_MODE:
+			ok = parse_mode(ld, values[i], key, lines[i], &e->relay.socket_mode);
+			break;
+		case F_SOCK_OWNER:
+			ok = parse_account(ld, values[i], key, lines[i], &e->sock_owner);
+			e->relay.socket_owner = e->sock_owner;
+			break;
+		case F_SOCK_GROUP:
+			ok = parse_account(ld, values[i], key, lines[i], &e->sock_group);
+			e->relay.socket_group = e->sock_group;
+			break;
+		default:
+			break;
+		}
+		if (!ok)
+			m->bad |= FBIT(f);
+	}
+}
+
 static const struct key_spec instance_keys[] = {
 	{ "name", true, F_NAME },
 	{ "compatible", false, F_COMPATIBLE },
@@ -1052,6 +1385,10 @@ static const struct key_spec instance_keys[] = {
 	{ "peer-rx-buf-size", false, F_PEER_RX },
 	{ "rx-buf-size", false, F_RX_BUF },
 	{ "auto-reopen", false, F_AUTO_REOPEN },
+	{ "socket", false, F_SOCKET },
+	{ "client-policy", false, F_POLICY },
+	{ "client-queue-limit", false, F_QUEUE_LIMIT },
+	{ "disconnect-on-unbound", false, F_DISC_UNBOUND },
 };
 
 static uint32_t *u32_field(struct icmsg_link_config *cfg, int f)
@@ -1132,6 +1469,15 @@ static void parse_instance(struct loader *ld, const yaml_node_t *n, const char *
 			ok = parse_unbound(ld, val, key, lines[i], &e->cfg.unbound);
 		} else if (f == F_AUTO_REOPEN) {
 			ok = parse_bool(ld, val, key, lines[i], &e->cfg.auto_reopen);
+		} else if (f == F_SOCKET) {
+			parse_socket(ld, val, key, e, m);
+		} else if (f == F_POLICY) {
+			ok = parse_policy(ld, val, key, lines[i], &e->relay.client_policy);
+		} else if (f == F_QUEUE_LIMIT) {
+			ok = parse_queue_limit(ld, val, key, lines[i],
+					       &e->relay.client_queue_limit);
+		} else if (f == F_DISC_UNBOUND) {
+			ok = parse_bool(ld, val, key, lines[i], &e->relay.disconnect_on_unbound);
 		}
 		if (!ok)
 			m->bad |= FBIT(f);
@@ -1152,7 +1498,54 @@ static unsigned int field_line(const struct instance_meta *m, enum cfg_field f)
 		return m->lines[F_RX_REGION];
 	if ((f == F_MBOX_TX || f == F_MBOX_RX) && m->lines[F_MBOXES])
 		return m->lines[F_MBOXES];
+	if (f > F_SOCKET && f <= F_SOCK_GROUP && m->lines[F_SOCKET])
+		return m->lines[F_SOCKET];
 	return m->line;
+}
+
+static void relay_config_init(struct icmsg_relay_config *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->socket_mode = DEFAULT_MODE;
+	r->client_policy = ICMSG_CLIENT_WAIT;
+	r->client_queue_limit = 1024;
+	r->disconnect_on_unbound = false;
+}
+
+/*
+ * Resolve the socket path of a parsed and checked instance: socket.path,
+ * else "<name>.sock", under the runtime directory when relative.
+ */
+static void finish_socket(struct loader *ld, const char *path, struct config_entry *e,
+			  struct instance_meta *m)
+{
+	const char *rel = e->sock_path;
+	char key[KEY_BUF], *def = NULL, *abs;
+
+	if (m->bad & FBIT(F_SOCK_PATH))
+		return;
+	if (!rel) {
+		/* A bad name was reported; its socket path would be a cascade. */
+		if (m->bad & FBIT(F_NAME)) {
+			m->bad |= FBIT(F_SOCK_PATH);
+			return;
+		}
+		m->sock_default = true;
+		if (asprintf(&def, "%s.sock", e->name) < 0) {
+			ld->oom = true;
+			return;
+		}
+		rel = def;
+	}
+	join_key(key, path, field_keys[F_SOCK_PATH]);
+	if (socket_path(ld, rel, key, field_line(m, F_SOCK_PATH), &abs)) {
+		free(e->sock_path);
+		e->sock_path = abs;
+		e->relay.socket_path = abs;
+	} else {
+		m->bad |= FBIT(F_SOCK_PATH);
+	}
+	free(def);
 }
 
 struct instance_report {
@@ -1180,12 +1573,35 @@ static void report_instance(void *userdata, enum cfg_field f, const char *msg)
 	add_error(r->ld, field_line(r->m, f), key, "%s", msg);
 }
 
-/* Names become socket names of one daemon: they must be unique. */
-static void check_names(struct loader *ld, const struct config_entry *e,
-			const struct instance_meta *m, size_t n)
+/*
+ * struct place - where instance @i's field is, for a message about another
+ * instance: "line 7" in the same file, "FILE:7" in another one. Print with
+ * "%s%s%u", pre, sep, line.
+ */
+struct place {
+	const char *pre, *sep;
+	unsigned int line;
+};
+
+static struct place place_of(const struct loader *ld, const struct instance_meta *mi,
+			     enum cfg_field f, const struct instance_meta *mj)
 {
+	struct place p = { "line ", "", field_line(mi, f) };
+
+	if (mi->file != mj->file) {
+		p.pre = ld->files[mi->file];
+		p.sep = ":";
+	}
+	return p;
+}
+
+/* Names become socket names of one daemon: they must be unique. */
+static void check_names(struct loader *ld)
+{
+	const struct config_entry *e = ld->cfg->entries;
+	struct instance_meta *m = ld->metas;
+	size_t i, j, n = ld->cfg->count;
 	char key[KEY_BUF];
-	size_t i, j;
 
 	for (j = 0; j < n; j++) {
 		if (m[j].bad & FBIT(F_NAME))
@@ -1193,23 +1609,35 @@ static void check_names(struct loader *ld, const struct config_entry *e,
 		for (i = 0; i < j; i++) {
 			if (m[i].bad & FBIT(F_NAME) || strcmp(e[i].name, e[j].name) != 0)
 				continue;
-			key_printf(key, "instances[%zu].name", j);
+			key_printf(key, "instances[%zu].name", m[j].index);
 			/* A checked name holds only safe characters. */
-			add_error(ld, field_line(&m[j], F_NAME), key,
-				  "duplicate name '%s' (first at line %u)", e[j].name,
-				  field_line(&m[i], F_NAME));
+			if (m[i].file == m[j].file)
+				add_error_in(ld, m[j].file, field_line(&m[j], F_NAME), key,
+					     "duplicate name '%s' (first at line %u)", e[j].name,
+					     field_line(&m[i], F_NAME));
+			else
+				add_error_in(ld, m[j].file, field_line(&m[j], F_NAME), key,
+					     "duplicate instance name '%s' (first defined at "
+					     "%s:%u)", e[j].name, ld->files[m[i].file],
+					     field_line(&m[i], F_NAME));
+			/* Its default socket path is the same too: one mistake. */
+			m[j].bad |= FBIT(F_NAME);
+			if (m[j].sock_default)
+				m[j].bad |= FBIT(F_SOCK_PATH);
 			break;
 		}
 	}
 }
 
 /* Spec 6.1: regions of different instances must not overlap either. */
-static void check_shared_regions(struct loader *ld, const struct config_entry *e,
-				 const struct instance_meta *m, size_t n)
+static void check_shared_regions(struct loader *ld)
 {
 	static const enum cfg_field bases[] = { F_TX_REGION, F_RX_REGION };
+	const struct config_entry *e = ld->cfg->entries;
+	const struct instance_meta *m = ld->metas;
+	size_t i, j, a, b, n = ld->cfg->count;
 	char key[KEY_BUF];
-	size_t i, j, a, b;
+	struct place p;
 
 	for (j = 0; j < n; j++) {
 		for (a = 0; a < 2; a++) {
@@ -1226,12 +1654,13 @@ static void check_shared_regions(struct loader *ld, const struct config_entry *e
 					if (m[i].bad & REGION_BITS(bases[b]) ||
 					    !regions_overlap(ri, rj))
 						continue;
-					key_printf(key, "instances[%zu].%s", j,
-						 field_keys[bases[a]]);
-					add_error(ld, field_line(&m[j], bases[a]), key,
-						  "overlaps instances[%zu].%s (line %u) in the "
-						  "same file (spec 6.1)", i, field_keys[bases[b]],
-						  field_line(&m[i], bases[b]));
+					key_printf(key, "instances[%zu].%s", m[j].index,
+						   field_keys[bases[a]]);
+					p = place_of(ld, &m[i], bases[b], &m[j]);
+					add_error_in(ld, m[j].file, field_line(&m[j], bases[a]),
+						     key, "overlaps instances[%zu].%s (%s%s%u) in "
+						     "the same file (spec 6.1)", m[i].index,
+						     field_keys[bases[b]], p.pre, p.sep, p.line);
 					goto next_region;
 				}
 			}
@@ -1242,12 +1671,14 @@ next_region:
 }
 
 /* One FIFO is one doorbell direction of one instance (spec 6.2). */
-static void check_shared_fifos(struct loader *ld, const struct config_entry *e,
-			       const struct instance_meta *m, size_t n)
+static void check_shared_fifos(struct loader *ld)
 {
 	static const enum cfg_field fields[] = { F_MBOX_TX, F_MBOX_RX };
+	const struct config_entry *e = ld->cfg->entries;
+	const struct instance_meta *m = ld->metas;
+	size_t i, j, a, b, n = ld->cfg->count;
 	char key[KEY_BUF];
-	size_t i, j, a, b;
+	struct place p;
 
 	for (j = 0; j < n; j++) {
 		for (a = 0; a < 2; a++) {
@@ -1262,12 +1693,13 @@ static void check_shared_fifos(struct loader *ld, const struct config_entry *e,
 
 					if (m[i].bad & FBIT(fields[b]) || !path_equal(pi, pj))
 						continue;
-					key_printf(key, "instances[%zu].%s", j,
-						 field_keys[fields[a]]);
-					add_error(ld, field_line(&m[j], fields[a]), key,
-						  "FIFO already used by instances[%zu].%s (line %u)",
-						  i, field_keys[fields[b]],
-						  field_line(&m[i], fields[b]));
+					key_printf(key, "instances[%zu].%s", m[j].index,
+						   field_keys[fields[a]]);
+					p = place_of(ld, &m[i], fields[b], &m[j]);
+					add_error_in(ld, m[j].file, field_line(&m[j], fields[a]),
+						     key, "FIFO already used by instances[%zu].%s "
+						     "(%s%s%u)", m[i].index, field_keys[fields[b]],
+						     p.pre, p.sep, p.line);
 					goto next_fifo;
 				}
 			}
@@ -1277,20 +1709,188 @@ next_fifo:
 	}
 }
 
-static const struct key_spec root_keys[] = {
-	{ "instances", true, 0 },
+/*
+ * One listening socket per path: a second bind() would fail at run time,
+ * or, with the daemon unlinking stale sockets first, steal the first one.
+ */
+static void check_shared_sockets(struct loader *ld)
+{
+	const struct config_entry *e = ld->cfg->entries;
+	struct instance_meta *m = ld->metas;
+	size_t i, j, n = ld->cfg->count;
+	char key[KEY_BUF], q[PATH_QUOTE_BUF];
+	struct place p;
+
+	for (j = 0; j < n; j++) {
+		const char *pj = e[j].sock_path;
+
+		if (m[j].bad & FBIT(F_SOCK_PATH))
+			continue;
+		key_printf(key, "instances[%zu].socket.path", m[j].index);
+		quote(q, sizeof(q), pj, strlen(pj));
+		if (ld->control_ok && path_equal(pj, ld->cfg->control_socket)) {
+			add_error_in(ld, m[j].file, field_line(&m[j], F_SOCK_PATH), key,
+				     "socket path '%s' is the control socket "
+				     "(daemon.control-socket)", q);
+			m[j].bad |= FBIT(F_SOCK_PATH);
+			continue;
+		}
+		for (i = 0; i < j; i++) {
+			if (m[i].bad & FBIT(F_SOCK_PATH) || !path_equal(e[i].sock_path, pj))
+				continue;
+			p = place_of(ld, &m[i], F_SOCK_PATH, &m[j]);
+			add_error_in(ld, m[j].file, field_line(&m[j], F_SOCK_PATH), key,
+				     "socket path '%s' already used by instances[%zu].socket.path "
+				     "(%s%s%u)", q, m[i].index, p.pre, p.sep, p.line);
+			break;
+		}
+	}
+}
+
+enum { D_RUNTIME_DIR, D_CONTROL_SOCKET, D_CONTROL_MODE, D_CONTROL_GROUP };
+
+static const struct key_spec daemon_keys[] = {
+	{ "runtime-dir", false, D_RUNTIME_DIR },
+	{ "control-socket", false, D_CONTROL_SOCKET },
+	{ "control-mode", false, D_CONTROL_MODE },
+	{ "control-group", false, D_CONTROL_GROUP },
 };
 
-/* Parse and check the whole document into @ret (count and entries). */
-static void parse_document(struct loader *ld, struct icmsg_config *ret)
+/*
+ * runtime-dir: absolute (the daemon may chdir, and a socket path relative to
+ * wherever it was started means nothing to clients), without trailing
+ * slashes, and short enough that "DIR/x" still fits in sun_path.
+ */
+static bool parse_runtime_dir(struct loader *ld, const yaml_node_t *n, unsigned int line,
+			      char **ret)
 {
-	yaml_node_t *root = yaml_document_get_root_node(&ld->doc), *list, *values[1];
+	static const char key[] = "daemon.runtime-dir";
+	char q[QUOTE_MAX + 4], *s;
+	size_t len;
+
+	if (!parse_string(ld, n, key, line, &s))
+		return false;
+	len = strlen(s);
+	while (len > 1 && s[len - 1] == '/')
+		s[--len] = '\0';
+	if (!s[0])
+		add_error(ld, line, key, "must not be empty");
+	else if (s[0] != '/')
+		add_error(ld, line, key, "must be an absolute path, not '%s'",
+			  quote(q, sizeof(q), s, len));
+	else if (len + 2 > SOCKET_PATH_MAX)
+		add_error(ld, line, key, "is %zu bytes long: no socket path under it fits in a "
+			  "Unix socket address (at most %zu bytes)", len, SOCKET_PATH_MAX);
+	else {
+		*ret = s;
+		return true;
+	}
+	free(s);
+	return false;
+}
+
+/*
+ * The daemon section of the main file, @n (NULL if absent) at @line.
+ * runtime-dir first: the control socket, and later the instances' sockets,
+ * resolve against it.
+ */
+static void parse_daemon(struct loader *ld, const yaml_node_t *n, unsigned int line)
+{
+	yaml_node_t *values[ARRAY_SIZE(daemon_keys)];
+	unsigned int lines[ARRAY_SIZE(daemon_keys)];
+	struct icmsg_config *cfg = ld->cfg;
+	static const char control_key[] = "daemon.control-socket";
+	const char *control = "control.sock";
+	char *s = NULL, *abs;
+
+	if (!n)
+		return;
+	if (!parse_mapping(ld, n, "daemon", line, daemon_keys, ARRAY_SIZE(daemon_keys), values,
+			   lines)) {
+		ld->rd_ok = false;
+		ld->control_ok = false;
+		return;
+	}
+	if (values[D_RUNTIME_DIR]) {
+		if (parse_runtime_dir(ld, values[D_RUNTIME_DIR], lines[D_RUNTIME_DIR], &s)) {
+			free(cfg->runtime_dir);
+			cfg->runtime_dir = s;
+		} else {
+			ld->rd_ok = false;
+		}
+	}
+
+	s = NULL;
+	if (values[D_CONTROL_SOCKET]) {
+		line = lines[D_CONTROL_SOCKET];
+		if (!parse_string(ld, values[D_CONTROL_SOCKET], control_key, line, &s)) {
+			control = NULL;
+		} else if (!s[0]) {
+			add_error(ld, line, control_key, "must not be empty");
+			control = NULL;
+		} else {
+			control = s;
+		}
+	}
+	/* A default control socket too long is reported at the daemon key. */
+	if (control && socket_path(ld, control, control_key, line, &abs)) {
+		free(cfg->control_socket);
+		cfg->control_socket = abs;
+	} else {
+		ld->control_ok = false;
+	}
+	free(s);
+
+	if (values[D_CONTROL_MODE])
+		parse_mode(ld, values[D_CONTROL_MODE], "daemon.control-mode",
+			   lines[D_CONTROL_MODE], &cfg->daemon.control_mode);
+	if (values[D_CONTROL_GROUP])
+		parse_account(ld, values[D_CONTROL_GROUP], "daemon.control-group",
+			      lines[D_CONTROL_GROUP], &cfg->control_group);
+}
+
+/* Make room for @n more instances, zeroed. */
+static bool grow_instances(struct loader *ld, size_t n)
+{
+	struct icmsg_config *cfg = ld->cfg;
+	size_t total = cfg->count + n;
+	struct config_entry *e;
+	struct instance_meta *m;
+
+	if (total < n)
+		return false;
+	e = reallocarray(cfg->entries, total, sizeof(*e));
+	if (!e)
+		return false;
+	cfg->entries = e;
+	memset(e + cfg->count, 0, n * sizeof(*e));
+	m = reallocarray(ld->metas, total, sizeof(*m));
+	if (!m)
+		return false;
+	ld->metas = m;
+	memset(m + cfg->count, 0, n * sizeof(*m));
+	return true;
+}
+
+static const struct key_spec root_keys[] = {
+	{ "instances", true, 0 },
+	{ "daemon", false, 0 },
+};
+
+/* Parse and check the document of file ld->file, appending its instances. */
+static void parse_document(struct loader *ld)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&ld->doc), *list;
+	yaml_node_t *values[ARRAY_SIZE(root_keys)];
+	unsigned int lines[ARRAY_SIZE(root_keys)];
+	struct icmsg_config *cfg = ld->cfg;
 	struct instance_meta *metas;
 	struct config_entry *e;
-	unsigned int lines[1];
 	char path[KEY_BUF];
 	size_t i, n;
 
+	if (ld->file == 0)
+		ld->main_parsed = true;
 	if (!root) {
 		add_error(ld, 1, "instances", "missing required key (the file is empty)");
 		return;
@@ -1301,7 +1901,16 @@ static void parse_document(struct loader *ld, struct icmsg_config *ret)
 			  kind_name(root));
 		return;
 	}
-	parse_mapping(ld, root, "", node_line(root), root_keys, 1, values, lines);
+	parse_mapping(ld, root, "", node_line(root), root_keys, ARRAY_SIZE(root_keys), values,
+		      lines);
+	/* Drop-ins add instances; daemon-wide settings in them would compete. */
+	if (ld->file == 0)
+		parse_daemon(ld, values[1], lines[1]);
+	else if (values[1])
+		add_error(ld, lines[1], "daemon", "the daemon section belongs in the main file");
+	if (ld->oom)
+		return;
+
 	list = values[0];
 	if (!list)
 		return;
@@ -1313,16 +1922,13 @@ static void parse_document(struct loader *ld, struct icmsg_config *ret)
 	n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
 	if (n == 0)
 		return;
-	e = calloc(n, sizeof(*e));
-	metas = calloc(n, sizeof(*metas));
-	if (!e || !metas) {
-		free(e);
-		free(metas);
+	if (!grow_instances(ld, n)) {
 		ld->oom = true;
 		return;
 	}
-	ret->entries = e;
-	ret->count = n;
+	e = cfg->entries + cfg->count;
+	metas = ld->metas + cfg->count;
+	cfg->count += n;
 
 	for (i = 0; i < n; i++) {
 		yaml_node_t *item = yaml_document_get_node(&ld->doc,
@@ -1335,6 +1941,9 @@ static void parse_document(struct loader *ld, struct icmsg_config *ret)
 		};
 
 		icmsg_link_config_init(&e[i].cfg);
+		relay_config_init(&e[i].relay);
+		metas[i].file = ld->file;
+		metas[i].index = i;
 		key_printf(path, "instances[%zu]", i);
 		if (!item) {
 			metas[i].bad = ~UINT32_C(0);
@@ -1347,13 +1956,13 @@ static void parse_document(struct loader *ld, struct icmsg_config *ret)
 		c.bad = metas[i].bad;
 		check_all(&c);
 		metas[i].bad = c.bad;
+		finish_socket(ld, path, &e[i], &metas[i]);
+		if (ld->oom)
+			break;
 	}
-	if (!ld->oom) {
-		check_names(ld, e, metas, n);
-		check_shared_regions(ld, e, metas, n);
-		check_shared_fifos(ld, e, metas, n);
-	}
-	free(metas);
+	/* Instances the loop did not reach must not take part in the checks. */
+	for (; i < n; i++)
+		metas[i].bad = ~UINT32_C(0);
 }
 
 /* Report a libyaml parser error at the parser's line. */
@@ -1454,81 +2063,136 @@ static int dir_of(const char *file, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-ICMSG_EXPORT int icmsg_config_load(const char *path, struct icmsg_config **ret, char **ret_error)
+/*
+ * load_one() - read, parse and check file ld->file, appending its
+ * instances to ld->cfg. Problems with the content are collected as errors.
+ * Return: 0, or the negative errno of a file that cannot be read (also
+ * collected as an error line).
+ */
+static int load_one(struct loader *ld)
 {
-	struct loader ld = { .file = path };
-	struct icmsg_config *cfg = NULL;
+	const char *file = ld->files[ld->file];
+	size_t len = 0, before = ld->n_errors;
 	yaml_document_t extra;
 	yaml_parser_t parser;
-	bool have_doc = false;
-	char *buf = NULL;
-	size_t len = 0, i;
+	char *buf = NULL, *text;
 	int err;
 
-	if (ret_error)
-		*ret_error = NULL;
-	if (!path || !ret)
-		return -EINVAL;
-
-	err = read_file(path, &buf, &len);
+	err = read_file(file, &buf, &len);
 	if (err < 0) {
-		if (ret_error) {
-			if (asprintf(ret_error, "%s: cannot read: %s", path, strerror(-err)) < 0)
-				*ret_error = NULL;
-		}
+		if (asprintf(&text, "%s: cannot read: %s", file, strerror(-err)) < 0)
+			ld->oom = true;
+		else
+			push_error(ld, ld->file, 0, text);
 		return err;
 	}
-	err = dir_of(path, &ld.dir);
-	if (err < 0)
-		goto out;
-	cfg = calloc(1, sizeof(*cfg));
-	if (!cfg || !yaml_parser_initialize(&parser)) {
-		err = -ENOMEM;
+	if (dir_of(file, &ld->dir) < 0 || !yaml_parser_initialize(&parser)) {
+		ld->oom = true;
 		goto out;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &ld.doc)) {
-		report_syntax(&ld, &parser, buf, len);
+	if (!yaml_parser_load(&parser, &ld->doc)) {
+		report_syntax(ld, &parser, buf, len);
 	} else {
-		have_doc = true;
 		/* A second document would be silently ignored: refuse it. */
-		if (yaml_document_get_root_node(&ld.doc)) {
+		if (yaml_document_get_root_node(&ld->doc)) {
 			if (!yaml_parser_load(&parser, &extra)) {
-				report_syntax(&ld, &parser, buf, len);
+				report_syntax(ld, &parser, buf, len);
 			} else {
 				if (yaml_document_get_root_node(&extra))
-					add_error(&ld, (unsigned int)extra.start_mark.line + 1,
+					add_error(ld, (unsigned int)extra.start_mark.line + 1,
 						  "yaml", "only one document is allowed");
 				yaml_document_delete(&extra);
 			}
 		}
-		if (!ld.n_errors && !ld.oom)
-			parse_document(&ld, cfg);
+		if (ld->n_errors == before && !ld->oom)
+			parse_document(ld);
+		yaml_document_delete(&ld->doc);
 	}
 	yaml_parser_delete(&parser);
+out:
+	free(ld->dir);
+	ld->dir = NULL;
+	free(buf);
+	return 0;
+}
+
+/* The daemon settings before the main file changes them. */
+static int daemon_defaults(struct icmsg_config *cfg)
+{
+	cfg->runtime_dir = strdup(default_daemon.runtime_dir);
+	cfg->control_socket = strdup(default_daemon.control_socket);
+	cfg->daemon.control_mode = default_daemon.control_mode;
+	return cfg->runtime_dir && cfg->control_socket ? 0 : -ENOMEM;
+}
+
+ICMSG_EXPORT int icmsg_config_load_files(const char *const *paths, size_t n_paths,
+					 struct icmsg_config **ret, char **ret_error)
+{
+	struct loader ld = { .files = paths, .rd_ok = true, .control_ok = true };
+	struct icmsg_config *cfg;
+	int err = 0, read_err = 0, r;
+	size_t i;
+
+	if (ret_error)
+		*ret_error = NULL;
+	if (!paths || n_paths == 0 || !ret)
+		return -EINVAL;
+	for (i = 0; i < n_paths; i++)
+		if (!paths[i])
+			return -EINVAL;
+
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg || daemon_defaults(cfg) < 0) {
+		icmsg_config_free(cfg);
+		return -ENOMEM;
+	}
+	ld.cfg = cfg;
+	for (i = 0; i < n_paths && !ld.oom; i++) {
+		ld.file = i;
+		r = load_one(&ld);
+		if (r < 0 && !read_err)
+			read_err = r;
+		/* Unread or unparsable: the runtime dir the main file wants is unknown. */
+		if (i == 0 && !ld.main_parsed) {
+			ld.rd_ok = false;
+			ld.control_ok = false;
+		}
+	}
+	if (!ld.oom) {
+		check_names(&ld);
+		check_shared_regions(&ld);
+		check_shared_fifos(&ld);
+		check_shared_sockets(&ld);
+	}
 
 	if (ld.oom) {
 		err = -ENOMEM;
 	} else if (ld.n_errors) {
-		err = -EINVAL;
+		/* An unreadable file says more than the errors of the others. */
+		err = read_err ? read_err : -EINVAL;
 		if (ret_error) {
 			*ret_error = errors_join(&ld);
 			if (!*ret_error)
 				err = -ENOMEM;
 		}
 	}
-out:
-	if (have_doc)
-		yaml_document_delete(&ld.doc);
 	for (i = 0; i < ld.n_errors; i++)
 		free(ld.errors[i].text);
 	free(ld.errors);
-	free(ld.dir);
-	free(buf);
+	free(ld.metas);
 	if (err < 0) {
 		icmsg_config_free(cfg);
 		return err;
 	}
+	cfg->daemon.runtime_dir = cfg->runtime_dir;
+	cfg->daemon.control_socket = cfg->control_socket;
+	cfg->daemon.control_group = cfg->control_group;
 	*ret = cfg;
 	return 0;
+}
+
+ICMSG_EXPORT int icmsg_config_load(const char *path, struct icmsg_config **ret, char **ret_error)
+{
+	return icmsg_config_load_files(&path, 1, ret, ret_error);
 }

@@ -595,6 +595,10 @@ ICMSG_EXPORT int icmsg_link_get_info(const struct icmsg_link *link, struct icmsg
 	ret->bonds = STAT_GET(link, bonds);
 	ret->unbinds = STAT_GET(link, unbinds);
 	ret->errors = STAT_GET(link, errors);
+	ret->tx_used_max = __atomic_load_n(&link->proto.tx.used_max, __ATOMIC_RELAXED);
+	ret->rx_used_max = __atomic_load_n(&link->proto.rx.used_max, __ATOMIC_RELAXED);
+	ret->tx_ring_size = link->proto.tx.l.len;
+	ret->rx_ring_size = link->proto.rx.l.len;
 	return 0;
 }
 

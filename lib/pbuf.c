@@ -66,6 +66,13 @@ static uint32_t advance(const struct pbuf *pb, uint32_t p, uint32_t n)
 	return (uint32_t)(ROUND_UP((uint64_t)p + n, 4) % pb->l.len);
 }
 
+/* High-water mark for status reports; read by other threads. */
+static void note_used(struct pbuf *pb, uint32_t used)
+{
+	if (used > __atomic_load_n(&pb->used_max, __ATOMIC_RELAXED))
+		__atomic_store_n(&pb->used_max, used, __ATOMIC_RELAXED);
+}
+
 static uint32_t wrap(const struct pbuf *pb, uint32_t x)
 {
 	return x >= pb->l.len ? x - pb->l.len : x;
@@ -127,6 +134,7 @@ int pbuf_write(struct pbuf *pb, const void *data, size_t n)
 		region_write(pb->reg, pb->l.data_off, src + first, n - first);
 
 	pb->wr_local = advance(pb, p, (uint32_t)n);
+	note_used(pb, occupied(pb, pb->wr_local, rd));
 	/* Release store: the payload is visible before the index (2.6 note),
 	 * then a full barrier before the caller rings the doorbell. */
 	region_store32(pb->reg, pb->l.wr_off, pb->wr_local);
@@ -180,6 +188,7 @@ static int next_packet(struct pbuf *pb, uint32_t *len, uint32_t *start)
 		return 0;
 	occ = occupied(pb, wr, pb->rd_local);
 	pb->used_before = occ;
+	note_used(pb, occ);
 	region_read(pb->reg, pb->l.data_off + pb->rd_local, hdr, sizeof(hdr));
 	n = (uint32_t)hdr[0] << 8 | hdr[1];
 	if (n == 0) {

@@ -55,6 +55,7 @@ struct pbuf {
 	uint32_t rd_local;     /* reader: next read offset */
 	uint32_t rd_published; /* reader: last value we stored into rd_idx */
 	uint32_t used_before;  /* reader: bytes queued before the last read */
+	uint32_t used_max;     /* high-water mark of queued bytes (relaxed atomic) */
 	const char *problem;   /* last corruption found, for logs */
 	uint32_t bad_value;    /* the offending value */
 };

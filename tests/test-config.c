@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tests of lib/config.c: defaults, icmsg_link_config_check() and the YAML
- * loader. Every rejected file is checked against the full error text, so a
- * wrong line number, key path or message fails the test.
+ * loader, including icmsgd's keys and drop-in files. Every rejected file is
+ * checked against the full error text, so a wrong line number, key path or
+ * message fails the test.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -40,12 +42,15 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 
 static int group_setup(void **state)
 {
+	char path[128];
+
 	(void)state;
 	snprintf(g_dir, sizeof(g_dir), "/tmp/test-config-XXXXXX");
 	if (!mkdtemp(g_dir))
 		return -1;
 	snprintf(g_file, sizeof(g_file), "%s/c.yaml", g_dir);
-	return 0;
+	snprintf(path, sizeof(path), "%s/conf.d", g_dir);
+	return mkdir(path, 0700);
 }
 
 static int group_teardown(void **state)
@@ -1001,6 +1006,7 @@ static void test_config_multiple_errors(void **state)
 		      "lengths are 16-bit (spec 2.3)");
 }
 
+/* Both default to the socket /run/icmsgd/a.sock: one mistake, one error. */
 static void test_config_duplicate_names(void **state)
 {
 	(void)state;
@@ -1105,6 +1111,690 @@ static void test_config_examples(void **state)
 		}
 		icmsg_config_free(cfg);
 	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* icmsgd's keys: socket, client policy, daemon section                     */
+
+/*
+ * Error messages checked below that the instance format alone does not
+ * have (the other tests cover the older ones, 40 or so):
+ *  1 socket.mode: must be an octal mode written with a leading 0 or 0o ...
+ *  2 socket.mode: must be at most 0777: only the permission bits apply
+ *  3 socket.mode: must be an octal mode such as 0660, not a mapping
+ *  4 socket.owner: must be at most 32 characters long
+ *  5 socket.group: may contain only A-Z, a-z, 0-9, '_', '.' and '-'
+ *  6 client-policy: must be wait or disconnect, not '...'
+ *  7 client-queue-limit: must be from 1 to 1000000
+ *  8 daemon: the daemon section belongs in the main file
+ *  9 daemon.runtime-dir: must be an absolute path, not '...'
+ * 10 daemon.runtime-dir: is N bytes long: no socket path under it fits ...
+ * 11 socket.path: socket path '...' is N bytes long: a Unix socket address ...
+ * 12 socket.path: socket path '...' already used by ... (line N)
+ * 13 socket.path: socket path '...' is the control socket (daemon.control-socket)
+ * 14 name: duplicate instance name '...' (first defined at FILE:LINE)
+ * 15 overlaps instances[N].tx-region (FILE:LINE) in the same file (spec 6.1)
+ * 16 FIFO already used by instances[N].mboxes.rx (FILE:LINE)
+ * 17 FILE: cannot read: ... among the errors of other files
+ */
+
+static void test_config_relay_defaults(void **state)
+{
+	const struct icmsg_daemon_config *d;
+	const struct icmsg_relay_config *r;
+	struct icmsg_config *cfg;
+
+	(void)state;
+	cfg = expect_ok("instances:\n" INST("a") INST("b"));
+	r = icmsg_config_get_relay(cfg, 0);
+	assert_non_null(r);
+	assert_string_equal(r->socket_path, "/run/icmsgd/a.sock");
+	assert_int_equal(r->socket_mode, 0660);
+	assert_null(r->socket_owner);
+	assert_null(r->socket_group);
+	assert_int_equal(r->client_policy, ICMSG_CLIENT_WAIT);
+	assert_int_equal(r->client_queue_limit, 1024);
+	assert_false(r->disconnect_on_unbound);
+	assert_string_equal(icmsg_config_get_relay(cfg, 1)->socket_path, "/run/icmsgd/b.sock");
+	assert_null(icmsg_config_get_relay(cfg, 2));
+	assert_null(icmsg_config_get_relay(NULL, 0));
+
+	d = icmsg_config_get_daemon(cfg);
+	assert_non_null(d);
+	assert_string_equal(d->runtime_dir, "/run/icmsgd");
+	assert_string_equal(d->control_socket, "/run/icmsgd/control.sock");
+	assert_int_equal(d->control_mode, 0660);
+	assert_null(d->control_group);
+	icmsg_config_free(cfg);
+
+	/* Never NULL, even without a configuration. */
+	d = icmsg_config_get_daemon(NULL);
+	assert_non_null(d);
+	assert_string_equal(d->runtime_dir, "/run/icmsgd");
+	assert_string_equal(d->control_socket, "/run/icmsgd/control.sock");
+	assert_int_equal(d->control_mode, 0660);
+	assert_null(d->control_group);
+
+	/* An empty daemon section is all defaults. */
+	cfg = expect_ok("daemon: {}\ninstances: []\n");
+	d = icmsg_config_get_daemon(cfg);
+	assert_string_equal(d->runtime_dir, "/run/icmsgd");
+	assert_string_equal(d->control_socket, "/run/icmsgd/control.sock");
+	icmsg_config_free(cfg);
+}
+
+static void test_config_relay_keys(void **state)
+{
+	const struct icmsg_relay_config *r;
+	struct icmsg_config *cfg;
+
+	(void)state;
+	cfg = expect_ok("instances:\n" INST("a")
+			"    socket:\n"
+			"      path: /srv/a.sock\n"
+			"      mode: 0o600\n"
+			"      owner: root\n"
+			"      group: icmsg-users_1.x\n"
+			"    client-policy: disconnect\n"
+			"    client-queue-limit: 1000000\n"
+			"    disconnect-on-unbound: true\n"
+			INST("b")
+			"    socket: { mode: \"0777\", owner: a123456789b123456789c123456789d1 }\n"
+			"    client-policy: wait\n"
+			"    client-queue-limit: 1\n"
+			"    disconnect-on-unbound: no\n"
+			INST("c")
+			"    socket: { mode: 0 }\n"
+			INST("d")
+			"    socket: { mode: 0O640 }\n");
+	r = icmsg_config_get_relay(cfg, 0);
+	assert_string_equal(r->socket_path, "/srv/a.sock");
+	assert_int_equal(r->socket_mode, 0600);
+	assert_string_equal(r->socket_owner, "root");
+	assert_string_equal(r->socket_group, "icmsg-users_1.x");
+	assert_int_equal(r->client_policy, ICMSG_CLIENT_DISCONNECT);
+	assert_int_equal(r->client_queue_limit, 1000000);
+	assert_true(r->disconnect_on_unbound);
+
+	r = icmsg_config_get_relay(cfg, 1);
+	assert_string_equal(r->socket_path, "/run/icmsgd/b.sock");
+	assert_int_equal(r->socket_mode, 0777);
+	assert_string_equal(r->socket_owner, "a123456789b123456789c123456789d1");
+	assert_null(r->socket_group);
+	assert_int_equal(r->client_policy, ICMSG_CLIENT_WAIT);
+	assert_int_equal(r->client_queue_limit, 1);
+	assert_false(r->disconnect_on_unbound);
+
+	assert_int_equal(icmsg_config_get_relay(cfg, 2)->socket_mode, 0);
+	assert_int_equal(icmsg_config_get_relay(cfg, 3)->socket_mode, 0640);
+	icmsg_config_free(cfg);
+}
+
+static void test_config_daemon_section(void **state)
+{
+	const struct icmsg_daemon_config *d;
+	const struct icmsg_link_config *c;
+	struct icmsg_config *cfg;
+
+	(void)state;
+	cfg = expect_ok("daemon:\n"
+			"  runtime-dir: /tmp/rd//\n"
+			"  control-socket: ctl/c.sock\n"
+			"  control-mode: 0600\n"
+			"  control-group: icmsg\n"
+			"instances:\n" INST("a"));
+	d = icmsg_config_get_daemon(cfg);
+	/* Trailing slashes go: the daemon prints and joins it. */
+	assert_string_equal(d->runtime_dir, "/tmp/rd");
+	assert_string_equal(d->control_socket, "/tmp/rd/ctl/c.sock");
+	assert_int_equal(d->control_mode, 0600);
+	assert_string_equal(d->control_group, "icmsg");
+	assert_string_equal(icmsg_config_get_relay(cfg, 0)->socket_path, "/tmp/rd/a.sock");
+	icmsg_config_free(cfg);
+
+	cfg = expect_ok("daemon: { control-socket: /srv/ctl.sock }\ninstances: []\n");
+	d = icmsg_config_get_daemon(cfg);
+	assert_string_equal(d->runtime_dir, "/run/icmsgd");
+	assert_string_equal(d->control_socket, "/srv/ctl.sock");
+	icmsg_config_free(cfg);
+
+	/* The root directory, without a doubled slash. */
+	cfg = expect_ok("daemon: { runtime-dir: / }\ninstances:\n" INST("a"));
+	d = icmsg_config_get_daemon(cfg);
+	assert_string_equal(d->runtime_dir, "/");
+	assert_string_equal(d->control_socket, "/control.sock");
+	assert_string_equal(icmsg_config_get_relay(cfg, 0)->socket_path, "/a.sock");
+	c = icmsg_config_get(cfg, 0);
+	assert_string_equal(c->tx_region.path, in_dir("a.bin"));
+	icmsg_config_free(cfg);
+}
+
+/* Sockets resolve against runtime-dir; regions and FIFOs against the file. */
+static void test_config_relative_socket_paths(void **state)
+{
+	const struct icmsg_link_config *c;
+	struct icmsg_config *cfg;
+
+	(void)state;
+	cfg = expect_ok("daemon:\n"
+			"  runtime-dir: /tmp/rd\n"
+			"instances:\n" INST("a")
+			"    socket: { path: sub/a-data.sock }\n"
+			INST("b")
+			"    socket: { path: ./b.sock }\n"
+			INST("c")
+			"    socket: { mode: 0600 }\n");
+	assert_string_equal(icmsg_config_get_relay(cfg, 0)->socket_path,
+			    "/tmp/rd/sub/a-data.sock");
+	assert_string_equal(icmsg_config_get_relay(cfg, 1)->socket_path, "/tmp/rd/./b.sock");
+	assert_string_equal(icmsg_config_get_relay(cfg, 2)->socket_path, "/tmp/rd/c.sock");
+	c = icmsg_config_get(cfg, 0);
+	assert_string_equal(c->tx_region.path, in_dir("a.bin"));
+	assert_string_equal(c->rx_region.path, in_dir("a.bin"));
+	assert_string_equal(c->tx_mbox.path, in_dir("a.tx"));
+	assert_string_equal(c->rx_mbox.path, in_dir("a.rx"));
+	icmsg_config_free(cfg);
+}
+
+static void test_config_socket_mode_rules(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n" INST("a")
+		      "    socket:\n"
+		      "      mode: 660\n"
+		      INST("b")
+		      "    socket: { mode: 0680 }\n"
+		      INST("c")
+		      "    socket: { mode: 0x1b0 }\n"
+		      INST("d")
+		      "    socket: { mode: 0o }\n"
+		      INST("e")
+		      "    socket: { mode: 01000 }\n"
+		      INST("f")
+		      "    socket: { mode: 0o777777777777777777777777 }\n"
+		      INST("g")
+		      "    socket: { mode: { a: 1 } }\n",
+		      ":7: instances[0].socket.mode: must be an octal mode written with a leading "
+		      "0 or 0o (e.g. 0660), not '660'\n"
+		      ":12: instances[1].socket.mode: must be an octal mode written with a "
+		      "leading 0 or 0o (e.g. 0660), not '0680'\n"
+		      ":17: instances[2].socket.mode: must be an octal mode written with a "
+		      "leading 0 or 0o (e.g. 0660), not '0x1b0'\n"
+		      ":22: instances[3].socket.mode: must be an octal mode written with a "
+		      "leading 0 or 0o (e.g. 0660), not '0o'\n"
+		      ":27: instances[4].socket.mode: must be at most 0777: only the permission "
+		      "bits apply\n"
+		      ":32: instances[5].socket.mode: must be at most 0777: only the permission "
+		      "bits apply\n"
+		      ":37: instances[6].socket.mode: must be an octal mode such as 0660, "
+		      "not a mapping");
+}
+
+static void test_config_socket_owner_group_rules(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n" INST("a")
+		      "    socket:\n"
+		      "      owner: ''\n"
+		      "      group: a123456789b123456789c123456789d12\n"
+		      INST("b")
+		      "    socket:\n"
+		      "      owner: root:root\n"
+		      "      group: [x]\n"
+		      INST("c")
+		      "    socket: { group: wheel users }\n",
+		      ":7: instances[0].socket.owner: must not be empty\n"
+		      ":8: instances[0].socket.group: must be at most 32 characters long\n"
+		      ":14: instances[1].socket.owner: may contain only A-Z, a-z, 0-9, '_', '.' "
+		      "and '-'\n"
+		      ":15: instances[1].socket.group: must be a string, not a sequence\n"
+		      ":20: instances[2].socket.group: may contain only A-Z, a-z, 0-9, '_', '.' "
+		      "and '-'");
+}
+
+static void test_config_socket_structure(void **state)
+{
+	(void)state;
+	/* Unknown keys inside socket are refused like everywhere else. */
+	expect_errors("instances:\n" INST("a")
+		      "    socket:\n"
+		      "      path: a.sock\n"
+		      "      mdoe: 0660\n"
+		      "      colour: red\n"
+		      "      path: b.sock\n",
+		      ":8: instances[0].socket.mdoe: unknown key (did you mean 'mode'?)\n"
+		      ":9: instances[0].socket.colour: unknown key\n"
+		      ":10: instances[0].socket.path: duplicate key (first at line 7)");
+	expect_errors("instances:\n" INST("a") "    socket: a.sock\n",
+		      ":6: instances[0].socket: must be a mapping, not a scalar");
+	expect_errors("instances:\n" INST("a") "    socket: { path: '' }\n",
+		      ":6: instances[0].socket.path: must not be empty");
+	expect_errors("instances:\n" INST("a") "    sockets: { path: a.sock }\n",
+		      ":6: instances[0].sockets: unknown key (did you mean 'socket'?)");
+}
+
+static void test_config_client_policy(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n" INST("a")
+		      "    client-policy: drop\n"
+		      INST("b")
+		      "    client-policy: Wait\n"
+		      INST("c")
+		      "    client-policy: [wait]\n",
+		      ":6: instances[0].client-policy: must be wait or disconnect, not 'drop'\n"
+		      ":11: instances[1].client-policy: must be wait or disconnect, not 'Wait'\n"
+		      ":16: instances[2].client-policy: must be wait or disconnect, "
+		      "not a sequence");
+}
+
+static void test_config_client_queue_limit(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n" INST("a")
+		      "    client-queue-limit: 0\n"
+		      INST("b")
+		      "    client-queue-limit: 1000001\n"
+		      INST("c")
+		      "    client-queue-limit: 0x100000000\n"
+		      INST("d")
+		      "    client-queue-limit: many\n",
+		      ":6: instances[0].client-queue-limit: must be from 1 to 1000000\n"
+		      ":11: instances[1].client-queue-limit: must be from 1 to 1000000\n"
+		      ":16: instances[2].client-queue-limit: must be from 1 to 1000000\n"
+		      ":21: instances[3].client-queue-limit: must be a non-negative integer "
+		      "(decimal or 0x hex), not 'many'");
+}
+
+static void test_config_disconnect_on_unbound(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n" INST("a") "    disconnect-on-unbound: sometimes\n",
+		      ":6: instances[0].disconnect-on-unbound: must be true or false, "
+		      "not 'sometimes'");
+}
+
+static void test_config_daemon_rules(void **state)
+{
+	(void)state;
+	/* A refused runtime-dir: the sockets under it are not checked too. */
+	expect_errors("daemon:\n"
+		      "  runtime-dir: run/icmsgd\n"
+		      "  control-mode: 0o1777\n"
+		      "  control-group: 'a:b'\n"
+		      "  control-sockt: x\n"
+		      "instances:\n" INST("a"),
+		      ":2: daemon.runtime-dir: must be an absolute path, not 'run/icmsgd'\n"
+		      ":3: daemon.control-mode: must be at most 0777: only the permission bits "
+		      "apply\n"
+		      ":4: daemon.control-group: may contain only A-Z, a-z, 0-9, '_', '.' and "
+		      "'-'\n"
+		      ":5: daemon.control-sockt: unknown key (did you mean 'control-socket'?)");
+	expect_errors("daemon:\n"
+		      "  runtime-dir: ''\n"
+		      "  control-socket: ''\n"
+		      "  control-mode: 660\n"
+		      "  control-group: ''\n"
+		      "instances: []\n",
+		      ":2: daemon.runtime-dir: must not be empty\n"
+		      ":3: daemon.control-socket: must not be empty\n"
+		      ":4: daemon.control-mode: must be an octal mode written with a leading 0 or "
+		      "0o (e.g. 0660), not '660'\n"
+		      ":5: daemon.control-group: must not be empty");
+	expect_errors("daemon: [a]\ninstances: []\n",
+		      ":1: daemon: must be a mapping, not a sequence");
+	expect_errors("daemon:\ninstances: []\n",
+		      ":1: daemon: must be a mapping, not a scalar");
+	expect_errors("daemons: {}\ninstances: []\n",
+		      ":1: daemons: unknown key (did you mean 'daemon'?)");
+}
+
+/* sun_path holds 107 bytes and the NUL. */
+static void test_config_socket_path_too_long(void **state)
+{
+	struct icmsg_config *cfg;
+	char yaml[1024], dir[128], sock[128], want[1024];
+
+	(void)state;
+	/* "/tmp/" + 97 x + ".sock" = 107 bytes: the longest that fits. */
+	snprintf(sock, sizeof(sock), "/tmp/%097d.sock", 0);
+	snprintf(yaml, sizeof(yaml), "instances:\n" INST("a") "    socket: { path: %s }\n", sock);
+	cfg = expect_ok(yaml);
+	assert_int_equal(strlen(icmsg_config_get_relay(cfg, 0)->socket_path), 107);
+	icmsg_config_free(cfg);
+
+	snprintf(sock, sizeof(sock), "/tmp/%098d.sock", 0);
+	snprintf(yaml, sizeof(yaml), "instances:\n" INST("a") "    socket: { path: %s }\n", sock);
+	snprintf(want, sizeof(want), ":6: instances[0].socket.path: socket path '%s' is 108 "
+		 "bytes long: a Unix socket address holds at most 107", sock);
+	expect_errors(yaml, want);
+
+	/*
+	 * A runtime-dir of 100 bytes: "a" fits (107), "ab" does not (108), nor
+	 * the default control socket (113); defaults are reported where the
+	 * key would be.
+	 */
+	snprintf(dir, sizeof(dir), "/%099d", 0);
+	snprintf(yaml, sizeof(yaml), "daemon:\n  runtime-dir: %s\ninstances:\n" INST("a")
+		 INST("ab"), dir);
+	/* Quotes stop at 108 bytes, so a message stays readable. */
+	snprintf(want, sizeof(want),
+		 ":1: daemon.control-socket: socket path '%s/control...' is 113 bytes long: "
+		 "a Unix socket address holds at most 107\n"
+		 ":8: instances[1].socket.path: socket path '%s/ab.sock' is 108 bytes long: "
+		 "a Unix socket address holds at most 107", dir, dir);
+	expect_errors(yaml, want);
+
+	/* Too long for any socket: said once, at runtime-dir. */
+	snprintf(dir, sizeof(dir), "/%0105d", 0);
+	snprintf(yaml, sizeof(yaml), "daemon:\n  runtime-dir: %s\ninstances:\n" INST("a"), dir);
+	expect_errors(yaml, ":2: daemon.runtime-dir: is 106 bytes long: no socket path under it "
+		      "fits in a Unix socket address (at most 107 bytes)");
+}
+
+static void test_config_socket_reused(void **state)
+{
+	(void)state;
+	/* Defaults count: b's explicit path is a's default, spelt differently. */
+	expect_errors("daemon: { runtime-dir: /tmp/rd }\n"
+		      "instances:\n" INST("a")
+		      INST("b")
+		      "    socket:\n"
+		      "      path: /tmp/rd//./a.sock\n"
+		      INST("c")
+		      "    socket: { path: ../rd/c.sock }\n"
+		      INST("d")
+		      "    socket: { path: /tmp/rd/c.sock }\n",
+		      ":12: instances[1].socket.path: socket path '/tmp/rd//./a.sock' already "
+		      "used by instances[0].socket.path (line 3)");
+	/*
+	 * c and d: ".." is not folded, it may cross a symlink. Two instances
+	 * of the same name share a default socket path, but that is reported
+	 * once, as a duplicate name (test_config_duplicate_names).
+	 */
+}
+
+static void test_config_control_socket_clash(void **state)
+{
+	(void)state;
+	/* An instance named "control" would take the default control socket. */
+	expect_errors("instances:\n" INST("control"),
+		      ":2: instances[0].socket.path: socket path '/run/icmsgd/control.sock' is "
+		      "the control socket (daemon.control-socket)");
+	expect_errors("daemon:\n"
+		      "  control-socket: /srv/icmsgd.sock\n"
+		      "instances:\n" INST("a")
+		      "    socket: { path: /srv/icmsgd.sock }\n"
+		      INST("b")
+		      "    socket: { path: /srv/icmsgd.sock }\n",
+		      ":8: instances[0].socket.path: socket path '/srv/icmsgd.sock' is the "
+		      "control socket (daemon.control-socket)\n"
+		      ":13: instances[1].socket.path: socket path '/srv/icmsgd.sock' is the "
+		      "control socket (daemon.control-socket)");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Main file and drop-ins                                                   */
+
+/* Write @text to g_dir/@name. */
+static void write_in(const char *name, const char *text)
+{
+	write_file(in_dir(name), text);
+}
+
+/*
+ * Load @names, relative to g_dir as the daemon would have them from its
+ * configuration directory, so that error lines start with the short names.
+ */
+static int load_names(const char *const *names, size_t n, struct icmsg_config **cfg,
+		      char **err)
+{
+	char cwd[PATH_MAX];
+	int r;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(g_dir), 0);
+	*cfg = NULL;
+	*err = NULL;
+	r = icmsg_config_load_files(names, n, cfg, err);
+	assert_int_equal(chdir(cwd), 0);
+	return r;
+}
+
+static void expect_files_errors(const char *const *names, size_t n, int ret,
+				const char *expected)
+{
+	struct icmsg_config *cfg;
+	char *err;
+
+	assert_int_equal(load_names(names, n, &cfg, &err), ret);
+	assert_null(cfg);
+	assert_non_null(err);
+	assert_string_equal(err, expected);
+	free(err);
+}
+
+/* The main file of the drop-in tests; ipc0 uses absolute paths only. */
+#define MAIN_YAML \
+	"daemon:\n" \
+	"  runtime-dir: /tmp/icmsgd-test\n" \
+	"  control-socket: ctl.sock\n" \
+	"instances:\n" \
+	"  - name: ipc0\n" \
+	"    tx-region: { path: /dev/shm/ipc.bin, offset: 0x100, size: 0x100 }\n" \
+	"    rx-region: { path: /dev/shm/ipc.bin, size: 0x100 }\n" \
+	"    mboxes: { tx: /tmp/ipc0.tx, rx: /tmp/ipc0.rx }\n" \
+	"    socket: { path: data/ipc0.sock }\n"
+
+static void test_config_drop_ins_merged(void **state)
+{
+	static const char *const names[] = { "main.yaml", "conf.d/a.yaml", "conf.d/b.yaml" };
+	const struct icmsg_link_config *c;
+	struct icmsg_config *cfg;
+	char *err;
+
+	(void)state;
+	write_in("main.yaml", MAIN_YAML);
+	write_in("conf.d/a.yaml", "instances:\n" INST("radio") INST("adsp")
+		 "    client-policy: disconnect\n");
+	write_in("conf.d/b.yaml", "# nothing here yet\ninstances: []\n");
+	assert_int_equal(load_names(names, 3, &cfg, &err), 0);
+	assert_null(err);
+	assert_int_equal(icmsg_config_count(cfg), 3);
+	assert_string_equal(icmsg_config_get(cfg, 0)->name, "ipc0");
+	assert_string_equal(icmsg_config_get_relay(cfg, 0)->socket_path,
+			    "/tmp/icmsgd-test/data/ipc0.sock");
+
+	/* A drop-in's files are relative to its own directory... */
+	c = icmsg_config_find(cfg, "radio");
+	assert_ptr_equal(c, icmsg_config_get(cfg, 1));
+	assert_string_equal(c->tx_region.path, "conf.d/radio.bin");
+	assert_string_equal(c->rx_mbox.path, "conf.d/radio.rx");
+	/* ...its sockets to the main file's runtime-dir. */
+	assert_string_equal(icmsg_config_get_relay(cfg, 1)->socket_path,
+			    "/tmp/icmsgd-test/radio.sock");
+	assert_ptr_equal(icmsg_config_find(cfg, "adsp"), icmsg_config_get(cfg, 2));
+	assert_int_equal(icmsg_config_get_relay(cfg, 2)->client_policy, ICMSG_CLIENT_DISCONNECT);
+	assert_string_equal(icmsg_config_get_daemon(cfg)->control_socket,
+			    "/tmp/icmsgd-test/ctl.sock");
+	icmsg_config_free(cfg);
+
+	/* One path is icmsg_config_load(). */
+	assert_int_equal(load_names(names, 1, &cfg, &err), 0);
+	assert_int_equal(icmsg_config_count(cfg), 1);
+	icmsg_config_free(cfg);
+}
+
+static void test_config_drop_in_duplicate_name(void **state)
+{
+	static const char *const names[] = { "main.yaml", "conf.d/b.yaml", "conf.d/c.yaml" };
+
+	(void)state;
+	write_in("main.yaml", MAIN_YAML);
+	write_in("conf.d/b.yaml", "instances:\n" INST("radio"));
+	/* Same default socket path too, but that is the same mistake. */
+	write_in("conf.d/c.yaml",
+		 "# third\n"
+		 "instances:\n"
+		 "  - name: radio\n"
+		 "    tx-region: { path: c.bin, offset: 0x100, size: 0x100 }\n"
+		 "    rx-region: { path: c.bin, size: 0x100 }\n"
+		 "    mboxes: { tx: c.tx, rx: c.rx }\n"
+		 INST("ipc0"));
+	expect_files_errors(names, 3, -EINVAL,
+			    "conf.d/c.yaml:3: instances[0].name: duplicate instance name 'radio' "
+			    "(first defined at conf.d/b.yaml:2)\n"
+			    "conf.d/c.yaml:7: instances[1].name: duplicate instance name 'ipc0' "
+			    "(first defined at main.yaml:5)");
+}
+
+static void test_config_drop_in_overlapping_region(void **state)
+{
+	static const char *const names[] = { "main.yaml", "conf.d/b.yaml" };
+
+	(void)state;
+	/* ipc0: tx 0x100..0x200, rx 0..0x100 of /dev/shm/ipc.bin. */
+	write_in("main.yaml", MAIN_YAML);
+	write_in("conf.d/b.yaml",
+		 "instances:\n"
+		 "  - name: b\n"
+		 "    tx-region: { path: /dev/shm//ipc.bin, offset: 0x1fc, size: 0x100 }\n"
+		 "    rx-region: { path: /dev/shm/b.bin, offset: 0x200, size: 0x100 }\n"
+		 "    mboxes: { tx: b.tx, rx: b.rx }\n"
+		 "  - name: c\n"
+		 "    tx-region: { path: /dev/shm/ipc.bin, offset: 0x400, size: 0x100 }\n"
+		 "    rx-region: { path: /dev/shm/ipc.bin, offset: 0x80, size: 0x20 }\n"
+		 "    mboxes: { tx: c.tx, rx: c.rx }\n");
+	expect_files_errors(names, 2, -EINVAL,
+			    "conf.d/b.yaml:3: instances[0].tx-region: overlaps "
+			    "instances[0].tx-region (main.yaml:6) in the same file (spec 6.1)\n"
+			    "conf.d/b.yaml:8: instances[1].rx-region: overlaps "
+			    "instances[0].rx-region (main.yaml:7) in the same file (spec 6.1)");
+}
+
+static void test_config_drop_in_fifo_reused(void **state)
+{
+	static const char *const names[] = { "main.yaml", "conf.d/b.yaml", "conf.d/c.yaml" };
+
+	(void)state;
+	write_in("main.yaml", MAIN_YAML);
+	write_in("conf.d/b.yaml",
+		 "instances:\n"
+		 "  - name: b\n"
+		 "    tx-region: { path: b.bin, size: 0x100 }\n"
+		 "    rx-region: { path: b.bin, offset: 0x100, size: 0x100 }\n"
+		 "    mboxes:\n"
+		 "      tx: /tmp/b.tx\n"
+		 "      rx: /tmp/./ipc0.rx\n");
+	write_in("conf.d/c.yaml",
+		 "instances:\n"
+		 "  - name: c\n"
+		 "    tx-region: { path: c.bin, size: 0x100 }\n"
+		 "    rx-region: { path: c.bin, offset: 0x100, size: 0x100 }\n"
+		 "    mboxes: { tx: /tmp/b.tx, rx: c.rx }\n");
+	expect_files_errors(names, 3, -EINVAL,
+			    "conf.d/b.yaml:7: instances[0].mboxes.rx: FIFO already used by "
+			    "instances[0].mboxes.rx (main.yaml:8)\n"
+			    "conf.d/c.yaml:5: instances[0].mboxes.tx: FIFO already used by "
+			    "instances[0].mboxes.tx (conf.d/b.yaml:6)");
+}
+
+static void test_config_drop_in_socket_reused(void **state)
+{
+	static const char *const names[] = { "main.yaml", "conf.d/b.yaml" };
+
+	(void)state;
+	write_in("main.yaml", MAIN_YAML);
+	write_in("conf.d/b.yaml",
+		 "instances:\n" INST("b")
+		 "    socket: { path: /tmp/icmsgd-test/data/ipc0.sock }\n"
+		 INST("c")
+		 "    socket:\n"
+		 "      path: ctl.sock\n"
+		 INST("d")
+		 "    socket: { path: ../icmsgd-test/ctl.sock }\n");
+	expect_files_errors(names, 2, -EINVAL,
+			    "conf.d/b.yaml:6: instances[0].socket.path: socket path "
+			    "'/tmp/icmsgd-test/data/ipc0.sock' already used by "
+			    "instances[0].socket.path (main.yaml:9)\n"
+			    "conf.d/b.yaml:12: instances[1].socket.path: socket path "
+			    "'/tmp/icmsgd-test/ctl.sock' is the control socket "
+			    "(daemon.control-socket)");
+}
+
+static void test_config_drop_in_daemon_refused(void **state)
+{
+	static const char *const names[] = { "main.yaml", "conf.d/b.yaml" };
+
+	(void)state;
+	write_in("main.yaml", MAIN_YAML);
+	/* Refused whole: its content is not read, so no other error. */
+	write_in("conf.d/b.yaml",
+		 "instances:\n" INST("b")
+		 "daemon:\n"
+		 "  runtime-dir: relative\n");
+	expect_files_errors(names, 2, -EINVAL,
+			    "conf.d/b.yaml:6: daemon: the daemon section belongs in the main file");
+}
+
+/* Every file's errors, grouped by file in the order given, each named. */
+static void test_config_drop_in_errors_of_all_files(void **state)
+{
+	static const char *const names[] = {
+		"main.yaml", "conf.d/b.yaml", "conf.d/none.yaml", "conf.d/c.yaml",
+	};
+	char want[1024];
+
+	(void)state;
+	write_in("main.yaml", "instances:\n" INST("a") "    unbound: maybe\n");
+	write_in("conf.d/b.yaml", "instances:\n" INST("b") "    colour: red\n");
+	write_in("conf.d/c.yaml", "instances:\n  - name: c\n    tx-region: [\n");
+	snprintf(want, sizeof(want),
+		 "main.yaml:6: instances[0].unbound: must be disable, enable or detect, "
+		 "not 'maybe'\n"
+		 "conf.d/b.yaml:6: instances[0].colour: unknown key\n"
+		 "conf.d/none.yaml: cannot read: %s\n"
+		 "conf.d/c.yaml:4: yaml: did not find expected node content (while parsing a "
+		 "flow node at line 4)", strerror(ENOENT));
+	/* An unreadable file decides the return value, as for one file. */
+	expect_files_errors(names, 4, -ENOENT, want);
+}
+
+/* Without the main file, sockets that depend on its runtime-dir are not judged. */
+static void test_config_drop_in_without_main(void **state)
+{
+	static const char *const names[] = { "nomain.yaml", "conf.d/b.yaml" };
+	char want[512];
+
+	(void)state;
+	write_in("conf.d/b.yaml", "instances:\n" INST("control") INST("b")
+		 "    socket: { path: /srv/b.sock }\n" INST("c")
+		 "    socket: { path: /srv/b.sock }\n");
+	snprintf(want, sizeof(want),
+		 "nomain.yaml: cannot read: %s\n"
+		 "conf.d/b.yaml:15: instances[2].socket.path: socket path '/srv/b.sock' "
+		 "already used by instances[1].socket.path (line 10)", strerror(ENOENT));
+	expect_files_errors(names, 2, -ENOENT, want);
+}
+
+static void test_config_load_files_arguments(void **state)
+{
+	const char *names[] = { g_file, NULL };
+	struct icmsg_config *cfg = NULL;
+	char *err = (char *)"unset";
+
+	(void)state;
+	write_file(g_file, "instances: []\n");
+	assert_int_equal(icmsg_config_load_files(NULL, 1, &cfg, &err), -EINVAL);
+	assert_null(err);
+	assert_int_equal(icmsg_config_load_files(names, 0, &cfg, &err), -EINVAL);
+	assert_int_equal(icmsg_config_load_files(names, 2, &cfg, &err), -EINVAL);
+	assert_int_equal(icmsg_config_load_files(names, 1, NULL, &err), -EINVAL);
+	assert_null(cfg);
+	assert_null(err);
+	assert_int_equal(icmsg_config_load_files(names, 1, &cfg, NULL), 0);
+	assert_non_null(cfg);
+	icmsg_config_free(cfg);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1293,6 +1983,29 @@ int main(void)
 		cmocka_unit_test(test_config_fifo_reused),
 		cmocka_unit_test(test_config_offset_beyond_2_63),
 		cmocka_unit_test(test_config_examples),
+		cmocka_unit_test(test_config_relay_defaults),
+		cmocka_unit_test(test_config_relay_keys),
+		cmocka_unit_test(test_config_daemon_section),
+		cmocka_unit_test(test_config_relative_socket_paths),
+		cmocka_unit_test(test_config_socket_mode_rules),
+		cmocka_unit_test(test_config_socket_owner_group_rules),
+		cmocka_unit_test(test_config_socket_structure),
+		cmocka_unit_test(test_config_client_policy),
+		cmocka_unit_test(test_config_client_queue_limit),
+		cmocka_unit_test(test_config_disconnect_on_unbound),
+		cmocka_unit_test(test_config_daemon_rules),
+		cmocka_unit_test(test_config_socket_path_too_long),
+		cmocka_unit_test(test_config_socket_reused),
+		cmocka_unit_test(test_config_control_socket_clash),
+		cmocka_unit_test(test_config_drop_ins_merged),
+		cmocka_unit_test(test_config_drop_in_duplicate_name),
+		cmocka_unit_test(test_config_drop_in_overlapping_region),
+		cmocka_unit_test(test_config_drop_in_fifo_reused),
+		cmocka_unit_test(test_config_drop_in_socket_reused),
+		cmocka_unit_test(test_config_drop_in_daemon_refused),
+		cmocka_unit_test(test_config_drop_in_errors_of_all_files),
+		cmocka_unit_test(test_config_drop_in_without_main),
+		cmocka_unit_test(test_config_load_files_arguments),
 		cmocka_unit_test(test_config_check_structs),
 	};
 

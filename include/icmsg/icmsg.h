@@ -124,7 +124,9 @@ struct icmsg_config;
 
 /**
  * Load and validate a YAML file of instances (spec section 5.3).
- * Relative paths in the file are resolved against the file's directory.
+ * Relative region and doorbell paths in the file are resolved against the
+ * file's directory; relative socket paths (icmsgd) against the daemon's
+ * runtime-dir.
  * @param path      file to read
  * @param ret       on success, the loaded configuration; must be freed by
  *                  the caller using icmsg_config_free()
@@ -151,6 +153,55 @@ const struct icmsg_link_config *icmsg_config_get(const struct icmsg_config *cfg,
 /** Instance named @p name, or NULL. Lifetime as icmsg_config_get(). */
 const struct icmsg_link_config *icmsg_config_find(const struct icmsg_config *cfg,
 						  const char *name);
+
+/**
+ * Load a main file and drop-in files as one configuration, as icmsgd does:
+ * instances from all files, checks across all of them (names, regions,
+ * doorbells, socket paths). The "daemon" section is allowed in the first
+ * file only. Arguments and results as icmsg_config_load(); each error line
+ * names the file it comes from.
+ */
+int icmsg_config_load_files(const char *const *paths, size_t n_paths, struct icmsg_config **ret,
+			    char **ret_error);
+
+/** What icmsgd does with a client that does not keep up. */
+enum icmsg_client_policy {
+	ICMSG_CLIENT_WAIT = 0,   /**< stop reading the ring until it catches up */
+	ICMSG_CLIENT_DISCONNECT, /**< disconnect it once its queue is full */
+};
+
+/**
+ * icmsgd settings of one instance (YAML keys "socket", "client-policy",
+ * "client-queue-limit", "disconnect-on-unbound"). Ignored by the library.
+ */
+struct icmsg_relay_config {
+	const char *socket_path;  /**< absolute; default <runtime-dir>/<name>.sock */
+	uint32_t socket_mode;     /**< default 0660 */
+	const char *socket_owner; /**< user name or NULL (unchanged) */
+	const char *socket_group; /**< group name or NULL (unchanged) */
+	enum icmsg_client_policy client_policy; /**< default ICMSG_CLIENT_WAIT */
+	uint32_t client_queue_limit;  /**< messages queued per client, default 1024 */
+	bool disconnect_on_unbound;   /**< close clients when the link unbinds */
+};
+
+/** Relay settings of instance @p index, or NULL. Lifetime as icmsg_config_get(). */
+const struct icmsg_relay_config *icmsg_config_get_relay(const struct icmsg_config *cfg,
+							 size_t index);
+
+/**
+ * Daemon-wide settings (the top-level "daemon" section of the main file).
+ * Relative paths in it, and the default socket paths, are under
+ * runtime_dir.
+ */
+struct icmsg_daemon_config {
+	const char *runtime_dir;      /**< default /run/icmsgd */
+	const char *control_socket;   /**< default <runtime-dir>/control.sock */
+	uint32_t control_mode;        /**< default 0660 */
+	const char *control_group;    /**< group name or NULL */
+};
+
+/** The daemon section (defaults if the file has none). Never NULL. */
+const struct icmsg_daemon_config *icmsg_config_get_daemon(const struct icmsg_config *cfg);
 
 /* ------------------------------------------------------------------------ */
 /* Links                                                                    */
@@ -275,6 +326,10 @@ struct icmsg_link_info {
 	uint64_t bonds;         /**< times the link became bound */
 	uint64_t unbinds;       /**< times it left the bound state */
 	uint64_t errors;        /**< corruption and dropped messages */
+	uint32_t tx_used_max;   /**< high-water mark of our tx ring, bytes */
+	uint32_t rx_used_max;   /**< high-water mark of our rx ring, bytes */
+	uint32_t tx_ring_size;  /**< data area of the tx ring, bytes */
+	uint32_t rx_ring_size;  /**< data area of the rx ring, bytes */
 };
 
 /** Fill @p ret with the link's counters. @return 0 or -EINVAL. */
