@@ -7,6 +7,11 @@
 #
 # Usage: test-cli.sh PATH-TO-icmsg-cli   (env ICMSG_VECTORS: vectors dir)
 #
+# The daemon mode (send, recv, status, monitor through icmsgd's sockets) is
+# tested against tests/fake-icmsgd.c, which answers with canned replies,
+# malformed ones included: $ICMSG_FAKE_ICMSGD, else
+# $ICMSG_BUILD_ROOT/tests/fake-icmsgd. The real daemon has test-daemon.sh.
+#
 # Nothing here sleeps to wait for something: waits poll a file or a process
 # against a deadline. Only POSIX tools plus bash, awk, sed, grep, dd (no
 # python: it is not guaranteed on the CI machine).
@@ -15,6 +20,12 @@ set -euo pipefail
 CLI=${1:?usage: test-cli.sh PATH-TO-icmsg-cli}
 VECTORS=${ICMSG_VECTORS:?ICMSG_VECTORS must name the vectors directory}
 CHECK_RX=$VECTORS/check_rx.txt
+FAKE=${ICMSG_FAKE_ICMSGD:-${ICMSG_BUILD_ROOT:-}/tests/fake-icmsgd}
+
+# In sanitizer builds a report exits 1 by default, which is what the error
+# cases expect: give reports statuses of their own.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=98
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=97
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/icmsg-cli-test.XXXXXX")
 PIDS=()
@@ -335,7 +346,7 @@ case_echo() {
 	start_sim "$dir"
 
 	st=0
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --replies hello world
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" --replies hello world
 	expect_eq "exit status" 0 "$RC" || st=1
 	expect_eq "replies" $'hello\nworld' "$(cat "$dir/out")" || st=1
 	wait_for_line "$dir/sim.out" '^bound \(magic\)$' || st=1
@@ -343,7 +354,8 @@ case_echo() {
 	result "sim echoes 'hello' 'world' to send --replies (magic bonding)" "$st"
 
 	st=0
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" -r --hex "01 02 ff" 0a:0B 5c00
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" -r --hex "01 02 ff" \
+		0a:0B 5c00
 	expect_eq "exit status" 0 "$RC" || st=1
 	expect_eq "replies" $'01 02 ff\n0a 0b\n5c 00' "$(cat "$dir/out")" || st=1
 	[ "$st" -eq 0 ] || diag "$(cat "$dir/err")"
@@ -352,7 +364,8 @@ case_echo() {
 	st=0
 	RC=0
 	printf 'one\n\ntwo three\n\\x41\x01\n' |
-		ICMSG_CONFIG=$dir/icmsg.yaml "$CLI" send --replies >"$dir/out" 2>"$dir/err" || RC=$?
+		ICMSG_CONFIG=$dir/icmsg.yaml "$CLI" send --direct --replies >"$dir/out" \
+			2>"$dir/err" || RC=$?
 	expect_eq "exit status" 0 "$RC" || st=1
 	expect_eq "replies" $'one\ntwo three\n\\x5cx41\\x01' "$(cat "$dir/out")" || st=1
 	[ "$st" -eq 0 ] || diag "$(cat "$dir/err")"
@@ -363,10 +376,10 @@ case_echo() {
 	m128=$(printf '%0128d' 0)
 	m129=$(printf '%0129d' 0)
 	st=0
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" -r "$m128"
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" -r "$m128"
 	expect_eq "128 bytes: exit status" 0 "$RC" || st=1
 	expect_eq "128 bytes: reply" "$m128" "$(cat "$dir/out")" || st=1
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" "$m129"
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" "$m129"
 	expect_eq "129 bytes: exit status" 1 "$RC" || st=1
 	if ! grep -q 'message 0 is 129 bytes.*limit of 128 bytes' "$dir/err"; then
 		diag "no error naming the limit:" "$(cat "$dir/err")"
@@ -377,15 +390,15 @@ case_echo() {
 	# Our side may send 129 bytes with the override, but the sim still
 	# has the default limit: it must drop the echo, not stall or die.
 	st=0
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --peer-rx-buf-size 200 -r \
-		--timeout 500 "$m129"
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" --peer-rx-buf-size 200 \
+		-r --timeout 500 "$m129"
 	expect_eq "exit status" 3 "$RC" || st=1
 	grep -q 'no reply 0 within 500 ms' "$dir/err" || { diag "$(cat "$dir/err")"; st=1; }
 	wait_for_line "$dir/sim.err" 'echo of 129 bytes dropped' || st=1
 	result "--peer-rx-buf-size 200 sends 129 bytes; the sim drops the too-long echo" "$st"
 
 	st=0
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" -r still alive
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" -r still alive
 	expect_eq "exit status" 0 "$RC" || st=1
 	expect_eq "replies" $'still\nalive' "$(cat "$dir/out")" || st=1
 	[ "$st" -eq 0 ] || diag "$(cat "$dir/err")"
@@ -414,13 +427,13 @@ case_recv() {
 	start_sim "$dir" --mode sink
 
 	st=0
-	run_cli "$dir/out" "$dir/err" recv -c "$dir/icmsg.yaml" --timeout 200
+	run_cli "$dir/out" "$dir/err" recv --direct -c "$dir/icmsg.yaml" --timeout 200
 	expect_eq "exit status" 3 "$RC" || st=1
 	grep -q 'no message within 200 ms' "$dir/err" || { diag "$(cat "$dir/err")"; st=1; }
 	result "recv --timeout 200 exits 3 when the sim swallows everything" "$st"
 
 	st=0
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" -r --timeout 300 ping
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" -r --timeout 300 ping
 	expect_eq "exit status" 3 "$RC" || st=1
 	grep -q 'no reply' "$dir/err" || { diag "$(cat "$dir/err")"; st=1; }
 	result "send --replies exits 3 when no reply comes" "$st"
@@ -430,7 +443,7 @@ case_recv() {
 	st=0
 	local bonds_before deadline
 	bonds_before=$(grep -c '^bound' "$dir/sim.out" || true)
-	"$CLI" recv -c "$dir/icmsg.yaml" >"$dir/out" 2>"$dir/err" &
+	"$CLI" recv --direct -c "$dir/icmsg.yaml" >"$dir/out" 2>"$dir/err" &
 	pid=$!
 	PIDS+=("$pid")
 	deadline=$(($(now_ms) + WAIT_MS))
@@ -454,11 +467,11 @@ case_recv() {
 	dir=$WORK/pair
 	make_config "$dir"
 	st=0
-	"$CLI" recv -c "$dir/peer.yaml" --count 3 --timeout "$WAIT_MS" >"$dir/recv.out" \
+	"$CLI" recv --direct -c "$dir/peer.yaml" --count 3 --timeout "$WAIT_MS" >"$dir/recv.out" \
 		2>"$dir/recv.err" &
 	pid=$!
 	PIDS+=("$pid")
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" a 'b c' $'\x7f'
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" a 'b c' $'\x7f'
 	expect_eq "send exit status" 0 "$RC" || { diag "$(cat "$dir/err")"; st=1; }
 	wait_for_exit "$pid" || st=1
 	RC=0
@@ -468,11 +481,11 @@ case_recv() {
 	result "recv --count 3 prints three messages and exits 0" "$st"
 
 	st=0
-	"$CLI" recv -c "$dir/peer.yaml" --hex -n 1 -t "$WAIT_MS" >"$dir/recv.out" \
+	"$CLI" recv --direct -c "$dir/peer.yaml" --hex -n 1 -t "$WAIT_MS" >"$dir/recv.out" \
 		2>"$dir/recv.err" &
 	pid=$!
 	PIDS+=("$pid")
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --hex 'de:ad:be:ef'
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" --hex 'de:ad:be:ef'
 	expect_eq "send exit status" 0 "$RC" || { diag "$(cat "$dir/err")"; st=1; }
 	wait_for_exit "$pid" || st=1
 	RC=0
@@ -489,7 +502,7 @@ case_no_peer() {
 	local dir=$WORK/alone st=0 t0 t1
 	make_config "$dir"
 	t0=$(now_ms)
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --timeout 300 hello
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" --timeout 300 hello
 	t1=$(now_ms)
 	expect_eq "exit status" 3 "$RC" || st=1
 	grep -q 'not bound within 300 ms' "$dir/err" || { diag "$(cat "$dir/err")"; st=1; }
@@ -507,7 +520,7 @@ case_usage() {
 	local cmd st dir=$WORK/usage
 	make_config "$dir"
 
-	for cmd in sim send recv dump; do
+	for cmd in sim send recv dump status monitor; do
 		st=0
 		run_cli "$WORK/u.out" "$WORK/u.err" "$cmd" --help
 		expect_eq "exit status" 0 "$RC" || st=1
@@ -544,17 +557,33 @@ case_usage() {
 		"sim -c $dir/icmsg.yaml --count 0"
 		"sim -c $dir/icmsg.yaml --duration -5"
 		"sim -c $dir/icmsg.yaml extra"
-		"recv -c $dir/icmsg.yaml --count 12abc"
-		"recv -c $dir/icmsg.yaml --timeout 99999999999"
-		"recv -c $dir/icmsg.yaml --timeout"
-		"send -c $dir/icmsg.yaml --unbound sometimes x"
-		"send -c $dir/icmsg.yaml --peer-rx-buf-size 0 x"
-		"send -c $dir/icmsg.yaml --hex 0g"
-		"send -c $dir/icmsg.yaml --hex 1"
+		"recv --direct -c $dir/icmsg.yaml --count 12abc"
+		"recv --direct -c $dir/icmsg.yaml --timeout 99999999999"
+		"recv --direct -c $dir/icmsg.yaml --timeout"
+		"send --direct -c $dir/icmsg.yaml --unbound sometimes x"
+		"send --direct -c $dir/icmsg.yaml --peer-rx-buf-size 0 x"
+		"send --direct -c $dir/icmsg.yaml --hex 0g"
+		"send --direct -c $dir/icmsg.yaml --hex 1"
 		"dump --file $dir/shm.bin --region rx"
 		"dump -c $dir/icmsg.yaml --size 16"
 		"dump --file $dir/shm.bin --offset 0x"
 		"dump --region both"
+		"send"
+		"send --hex"
+		"recv"
+		"recv -x -n 1"
+		"recv t0 extra"
+		"send -c $dir/icmsg.yaml t0 x"
+		"recv --unbound enable t0"
+		"send --peer-rx-buf-size 64 t0 x"
+		"send --direct --socket $dir/x.sock x"
+		"recv --direct --control $dir/x.sock"
+		"send --hex t0 0g"
+		"status a b"
+		"status --timeout 1x"
+		"status --json=yes"
+		"monitor extra"
+		"monitor --count 0"
 	)
 	local args
 	for args in "${bad[@]}"; do
@@ -570,7 +599,7 @@ case_usage() {
 
 	st=0
 	RC=0
-	env -u ICMSG_CONFIG "$CLI" send x >"$WORK/u.out" 2>"$WORK/u.err" || RC=$?
+	env -u ICMSG_CONFIG "$CLI" send --direct x >"$WORK/u.out" 2>"$WORK/u.err" || RC=$?
 	expect_eq "exit status" 2 "$RC" || st=1
 	grep -q 'no configuration' "$WORK/u.err" || { diag "$(cat "$WORK/u.err")"; st=1; }
 	result "send without --config or \$ICMSG_CONFIG exits 2" "$st"
@@ -579,8 +608,11 @@ case_usage() {
 	st=0
 	local bad_cfg=$dir/typo.yaml
 	sed 's/^    mboxes:$/    dcache-alignement: 8\n    mboxes:/' "$dir/icmsg.yaml" >"$bad_cfg"
+	local -a direct
 	for cmd in send recv sim dump; do
-		run_cli "$WORK/u.out" "$WORK/u.err" "$cmd" -c "$bad_cfg"
+		direct=()
+		case $cmd in send | recv) direct=(--direct) ;; esac
+		run_cli "$WORK/u.out" "$WORK/u.err" "$cmd" "${direct[@]}" -c "$bad_cfg"
 		expect_eq "$cmd exit status" 1 "$RC" || st=1
 		if ! grep -qE "^$bad_cfg:[0-9]+: .*dcache-alignement" "$WORK/u.err"; then
 			diag "$cmd: no file:line: key error:" "$(cat "$WORK/u.err")"
@@ -590,20 +622,20 @@ case_usage() {
 	result "a config with an unknown key exits 1 and prints file:line" "$st"
 
 	st=0
-	run_cli "$WORK/u.out" "$WORK/u.err" send -c "$dir/missing.yaml" x
+	run_cli "$WORK/u.out" "$WORK/u.err" send --direct -c "$dir/missing.yaml" x
 	expect_eq "exit status" 1 "$RC" || st=1
 	grep -q "$dir/missing.yaml" "$WORK/u.err" || { diag "$(cat "$WORK/u.err")"; st=1; }
 	result "a missing config file exits 1 naming the file" "$st"
 
 	st=0
-	run_cli "$WORK/u.out" "$WORK/u.err" send -c "$dir/icmsg.yaml" -i nope x
+	run_cli "$WORK/u.out" "$WORK/u.err" send --direct -c "$dir/icmsg.yaml" -i nope x
 	expect_eq "exit status" 1 "$RC" || st=1
 	grep -q "no instance named 'nope'" "$WORK/u.err" || { diag "$(cat "$WORK/u.err")"; st=1; }
 	result "an unknown --instance exits 1" "$st"
 
 	# enable needs dcache-alignment >= 8 (spec 2.2): the override is checked.
 	st=0
-	run_cli "$WORK/u.out" "$WORK/u.err" send -c "$dir/icmsg.yaml" --unbound enable x
+	run_cli "$WORK/u.out" "$WORK/u.err" send --direct -c "$dir/icmsg.yaml" --unbound enable x
 	expect_eq "exit status" 1 "$RC" || st=1
 	grep -q 'dcache-alignment' "$WORK/u.err" || { diag "$(cat "$WORK/u.err")"; st=1; }
 	result "--unbound enable with dcache-alignment 0 is refused (exit 1)" "$st"
@@ -617,7 +649,8 @@ case_sessions() {
 	make_config "$dir" "dcache-alignment: 8"
 	start_sim "$dir" --unbound enable
 
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --unbound enable -r ping pong
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" --unbound enable -r \
+		ping pong
 	expect_eq "exit status" 0 "$RC" || st=1
 	expect_eq "replies" $'ping\npong' "$(cat "$dir/out")" || st=1
 	wait_for_line "$dir/sim.out" '^bound \(session\)$' || st=1
@@ -627,7 +660,7 @@ case_sessions() {
 	# Our close ends the session: the sim must see it and bond again.
 	st=0
 	wait_for_line "$dir/sim.out" '^unbound \(peer closed\)$' || st=1
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --unbound enable -r again
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" --unbound enable -r again
 	expect_eq "exit status" 0 "$RC" || st=1
 	expect_eq "reply" again "$(cat "$dir/out")" || st=1
 	expect_eq "bonds" 2 "$(grep -c '^bound (session)$' "$dir/sim.out")" || st=1
@@ -638,7 +671,7 @@ case_sessions() {
 	st=0
 	stop_sim "$dir" || st=1
 	start_sim "$dir" --unbound enable --mode sink --count 3
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --unbound enable x y z
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" --unbound enable x y z
 	expect_eq "exit status" 0 "$RC" || { diag "$(cat "$dir/err")"; st=1; }
 	wait_for_exit "$SIM_PID" || st=1
 	RC=0
@@ -650,12 +683,483 @@ case_sessions() {
 	# detect talks to an enable peer through sessions (spec 3.5).
 	st=0
 	start_sim "$dir" --unbound enable
-	run_cli "$dir/out" "$dir/err" send -c "$dir/icmsg.yaml" --unbound detect -r --timeout "$WAIT_MS" \
-		detect
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" --unbound detect -r \
+		--timeout "$WAIT_MS" detect
 	expect_eq "exit status" 0 "$RC" || { diag "$(cat "$dir/err")"; st=1; }
 	expect_eq "reply" detect "$(cat "$dir/out")" || st=1
 	result "a detect client bonds with an enable sim (session)" "$st"
 	stop_sim "$dir" || true
+}
+
+# ---------------------------------------------------------------------------
+# 9. --direct with INSTANCE as an argument
+
+case_direct_instance() {
+	local dir=$WORK/direct st pid
+	make_config "$dir"
+	start_sim "$dir"
+
+	st=0
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" -r t0 hello
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "replies" hello "$(cat "$dir/out")" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$dir/err")"
+	result "send --direct takes a first argument naming an instance as INSTANCE" "$st"
+
+	st=0
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" -i t0 -r t0 x
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "replies" $'t0\nx' "$(cat "$dir/out")" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$dir/err")"
+	result "send --direct -i t0 sends a first argument 't0' as a message" "$st"
+	stop_sim "$dir" || true
+
+	st=0
+	"$CLI" recv --direct -c "$dir/peer.yaml" t0 -n 1 -t "$WAIT_MS" >"$dir/recv.out" \
+		2>"$dir/recv.err" &
+	pid=$!
+	PIDS+=("$pid")
+	run_cli "$dir/out" "$dir/err" send --direct -c "$dir/icmsg.yaml" t0 one
+	expect_eq "send exit status" 0 "$RC" || { diag "$(cat "$dir/err")"; st=1; }
+	wait_for_exit "$pid" || st=1
+	RC=0
+	wait "$pid" || RC=$?
+	expect_eq "recv exit status" 0 "$RC" || { diag "$(cat "$dir/recv.err")"; st=1; }
+	expect_eq "received" one "$(cat "$dir/recv.out")" || st=1
+	result "recv --direct takes INSTANCE as its argument" "$st"
+
+	st=0
+	run_cli "$dir/out" "$dir/err" recv --direct -c "$dir/icmsg.yaml" nope
+	expect_eq "exit status" 1 "$RC" || st=1
+	grep -q "no instance named 'nope'" "$dir/err" || { diag "$(cat "$dir/err")"; st=1; }
+	result "recv --direct with an unknown INSTANCE exits 1" "$st"
+}
+
+# ---------------------------------------------------------------------------
+# 10. daemon mode without a daemon
+
+case_daemon_down() {
+	local cmd st sock=$WORK/no-daemon/control.sock msg
+	msg="icmsg-cli: cannot reach icmsgd at $sock: No such file or directory (is icmsgd running?)"
+	local -a cmds=("status" "status t0" "monitor" "send t0 x" "recv t0")
+	for cmd in "${cmds[@]}"; do
+		st=0
+		# shellcheck disable=SC2086 # word splitting wanted
+		run_cli "$WORK/d.out" "$WORK/d.err" $cmd --control "$sock"
+		expect_eq "exit status" 1 "$RC" || st=1
+		expect_eq "message" "$msg" "$(cat "$WORK/d.err")" || st=1
+		result "$cmd --control with no daemon exits 1: cannot reach icmsgd" "$st"
+	done
+
+	st=0
+	RC=0
+	ICMSG_CONTROL=$sock "$CLI" send t0 x >"$WORK/d.out" 2>"$WORK/d.err" || RC=$?
+	expect_eq "exit status" 1 "$RC" || st=1
+	expect_eq "message" "$msg" "$(cat "$WORK/d.err")" || st=1
+	result "send finds the control socket in \$ICMSG_CONTROL" "$st"
+
+	# The built-in default, unless a daemon really runs on this machine.
+	if [ -e /run/icmsgd/control.sock ]; then
+		ok "# SKIP the default control socket exists on this machine"
+	else
+		st=0
+		RC=0
+		env -u ICMSG_CONTROL "$CLI" status >"$WORK/d.out" 2>"$WORK/d.err" || RC=$?
+		expect_eq "exit status" 1 "$RC" || st=1
+		expect_eq "message" "icmsg-cli: cannot reach icmsgd at /run/icmsgd/control.sock: \
+No such file or directory (is icmsgd running?)" "$(cat "$WORK/d.err")" || st=1
+		result "status uses /run/icmsgd/control.sock by default" "$st"
+	fi
+
+	st=0
+	: >"$WORK/not-a-socket"
+	run_cli "$WORK/d.out" "$WORK/d.err" status --control "$WORK/not-a-socket"
+	expect_eq "exit status" 1 "$RC" || st=1
+	grep -q "^icmsg-cli: cannot reach icmsgd at $WORK/not-a-socket: " "$WORK/d.err" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$WORK/d.err")"
+	result "status --control naming a plain file exits 1" "$st"
+}
+
+# ---------------------------------------------------------------------------
+# 11. daemon mode against fake-icmsgd
+
+# start_fake DIR [MODE]: run fake-icmsgd with DIR/control.sock and
+# DIR/ipc0.sock, stdout to DIR/fake.out; sets FAKE_PID, returns once it listens.
+start_fake() {
+	local dir=$1
+	mkdir -p "$dir"
+	"$FAKE" --mode "${2:-normal}" "$dir/control.sock" "$dir/ipc0.sock" >"$dir/fake.out" \
+		2>"$dir/fake.err" &
+	FAKE_PID=$!
+	PIDS+=("$FAKE_PID")
+	wait_for_line "$dir/fake.out" '^ready$'
+}
+
+stop_fake() {
+	kill "$FAKE_PID" 2>/dev/null || true
+	wait "$FAKE_PID" 2>/dev/null || true
+}
+
+# connections DIR: how many clients the fake's instance socket accepted.
+connections() {
+	grep -c '^connected$' "$1/fake.out" || true
+}
+
+# wait_connections DIR N: until the fake has accepted more than N clients.
+wait_connections() {
+	local deadline=$(($(now_ms) + WAIT_MS))
+	while [ "$(connections "$1")" -le "$2" ]; do
+		if [ "$(now_ms)" -ge "$deadline" ]; then
+			diag "no client connected to the fake's instance socket"
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# run_fake_cli OUT ERR ARGS...: run_cli with the fake as the control socket
+# (through $ICMSG_CONTROL) and UTC, so that local times are known.
+run_fake_cli() {
+	local out=$1 err=$2
+	shift 2
+	RC=0
+	ICMSG_CONTROL=$FAKE_DIR/control.sock TZ=UTC "$CLI" "$@" >"$out" 2>"$err" || RC=$?
+}
+
+# The tricky instance name as icmsg-cli shows it: JSON escapes decoded,
+# the tab as \x09.
+TRICKY=$'tr\u00efcky "q" \\ / \U0001f600 \\x09'
+
+case_fake_status() {
+	local dir=$FAKE_DIR st expected
+
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" status
+	expect_eq "exit status" 0 "$RC" || st=1
+	expected=$(cat <<EOF
+NAME                   STATE  VARIANT  BONDED-SINCE         TX-MSGS               RX-MSGS  ERRORS  CLIENTS
+ipc0                   bound  magic    2025-11-25 14:13:20       12  18446744073709551615       0        2
+$TRICKY  error  -        -                          0                     0       3        0
+$TRICKY: error: cannot open "/dev/uio3":\x0aNo such file or directory
+EOF
+)
+	expect_eq "table" "$expected" "$(cat "$dir/out")" || st=1
+	[ ! -s "$dir/err" ] || { diag "stderr:" "$(cat "$dir/err")"; st=1; }
+	result "status prints a table: escapes decoded, control characters as \\xNN" "$st"
+
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" status --verbose ipc0
+	expect_eq "exit status" 0 "$RC" || st=1
+	expected=$(cat <<EOF
+NAME  STATE  VARIANT  BONDED-SINCE         TX-MSGS               RX-MSGS  ERRORS  CLIENTS
+ipc0  bound  magic    2025-11-25 14:13:20       12  18446744073709551615       0        2
+
+ipc0:
+  socket: $dir/ipc0.sock
+  max_send: 16
+  client: pid 1234 uid 1000
+  client: pid 5678 uid 0
+EOF
+)
+	expect_eq "table" "$expected" "$(cat "$dir/out")" || st=1
+	grep -qx 'request: status ipc0' "$dir/fake.out" || { diag "no 'status ipc0' request"; st=1; }
+	result "status -v INSTANCE asks for one instance, lists socket, max_send, clients" "$st"
+
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" status tricky -v
+	expect_eq "exit status" 0 "$RC" || st=1
+	expected=$(cat <<EOF
+NAME                   STATE  VARIANT  BONDED-SINCE  TX-MSGS  RX-MSGS  ERRORS  CLIENTS
+$TRICKY  error  -        -                   0        0       3        0
+
+$TRICKY:
+  socket: /nonexistent/tricky.sock
+  max_send: -
+  error: cannot open "/dev/uio3":\x0aNo such file or directory
+  clients: none
+EOF
+)
+	expect_eq "table" "$expected" "$(cat "$dir/out")" || st=1
+	result "status shows nulls as '-' and skips unknown nested fields" "$st"
+
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" status weird
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "row" "weird  -      -        -                   -        -       -        -" \
+		"$(sed -n 2p "$dir/out")" || st=1
+	result "status shows values of the wrong type or range as '-'" "$st"
+
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" status --json
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "lines" 1 "$(($(wc -l <"$dir/out")))" || st=1
+	grep -q '^{"version":"0.1.0","pid":4242,"instances":\[{"name":"ipc0",' "$dir/out" || st=1
+	grep -qF '"name":"tr\u00efcky \"q\" \\ \/ \ud83d\ude00 \t"' "$dir/out" || st=1
+	grep -qF '"future":{"list":[1,-2.5e3,true,false,null,{"deep":[[[]]]}],"s":"}"}}]}' \
+		"$dir/out" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$dir/out")"
+	result "status --json prints the reply unchanged, escapes and unknown fields included" "$st"
+
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" status nope
+	expect_eq "exit status" 1 "$RC" || st=1
+	expect_eq "message" "icmsg-cli: icmsgd: no such instance -- 'nope'" "$(cat "$dir/err")" ||
+		st=1
+	run_fake_cli "$dir/out" "$dir/err" status nope --json
+	expect_eq "--json exit status" 1 "$RC" || st=1
+	result "status of an unknown instance exits 1 with icmsgd's error" "$st"
+
+	# --control beats $ICMSG_CONTROL.
+	st=0
+	RC=0
+	ICMSG_CONTROL=$WORK/nowhere.sock "$CLI" status --control "$dir/control.sock" ipc0 \
+		>"$dir/out" 2>"$dir/err" || RC=$?
+	expect_eq "exit status" 0 "$RC" || st=1
+	grep -q '^ipc0 ' "$dir/out" || st=1
+	result "status --control takes precedence over \$ICMSG_CONTROL" "$st"
+
+	local count k
+	count=$("$FAKE" --malformed-count)
+	st=0
+	for ((k = 0; k < count; k++)); do
+		run_fake_cli "$dir/out" "$dir/err" status "malformed-$k"
+		if [ "$RC" -ne 1 ] || ! grep -q '^icmsg-cli: malformed reply from icmsgd' "$dir/err" ||
+			[ "$(($(wc -l <"$dir/err")))" -ne 1 ]; then
+			diag "payload $k: exit $RC" "$(cat "$dir/err")"
+			st=1
+		fi
+		run_fake_cli "$dir/out" "$dir/err" send "malformed-$k" x
+		if [ "$RC" -ne 1 ] || ! grep -q '^icmsg-cli: malformed reply from icmsgd' "$dir/err" ||
+			[ "$(($(wc -l <"$dir/err")))" -ne 1 ]; then
+			diag "send, payload $k: exit $RC" "$(cat "$dir/err")"
+			st=1
+		fi
+	done
+	result "status and send refuse $count malformed replies with exit 1, no crash" "$st"
+}
+
+case_fake_monitor() {
+	local dir=$FAKE_DIR st pid expected
+
+	expected=$(cat <<EOF
+ipc0: bound (magic)
+ipc0: unbound (ECONNRESET)
+$TRICKY: error: cannot open "/dev/uio3":\x0aNo such file
+ipc0: client 1234 error: EMSGSIZE (200 bytes, max 128)
+ipc0: client 99 dropped (1024 queued)
+reload (2 instances)
+ipc0: future-thing
+EOF
+)
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" monitor --count 7
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "events" "$expected" "$(cat "$dir/out")" || st=1
+	result "monitor --count 7 prints one line per event, unknown events by name" "$st"
+
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" monitor --json -n 2
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "events" '{"event":"bound","instance":"ipc0","variant":"magic","time":1764080000.5}
+{"event":"unbound","instance":"ipc0","reason":"ECONNRESET","time":1764080001}' \
+		"$(cat "$dir/out")" || st=1
+	result "monitor --json prints each event as received" "$st"
+
+	st=0
+	ICMSG_CONTROL=$dir/control.sock "$CLI" monitor >"$dir/mon.out" 2>"$dir/mon.err" &
+	pid=$!
+	PIDS+=("$pid")
+	wait_for_line "$dir/mon.out" 'future-thing' || st=1
+	kill -INT "$pid"
+	wait_for_exit "$pid" || st=1
+	RC=0
+	wait "$pid" || RC=$?
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "stderr" "" "$(cat "$dir/mon.err")" || st=1
+	result "monitor runs until SIGINT and exits 0 quietly" "$st"
+}
+
+case_fake_data() {
+	local dir=$FAKE_DIR st pid before m17
+	m17=$(printf '%017d' 0)
+
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" send ipc0 --replies hello 'two words'
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "replies" $'hello\ntwo words' "$(cat "$dir/out")" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$dir/err")"
+	result "send INSTANCE --replies: one datagram per message, replies printed" "$st"
+
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" send -r -x -i ipc0 "01 02 ff" 5c00
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "replies" $'01 02 ff\n5c 00' "$(cat "$dir/out")" || st=1
+	result "send -i INSTANCE --hex round-trips bytes" "$st"
+
+	st=0
+	RC=0
+	printf 'one\n\ntwo\n' | ICMSG_CONTROL=$dir/control.sock "$CLI" send ipc0 -r \
+		>"$dir/out" 2>"$dir/err" || RC=$?
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "replies" $'one\ntwo' "$(cat "$dir/out")" || st=1
+	result "send INSTANCE reads stdin lines" "$st"
+
+	# recv sees what a sender sends; an oversized message is refused
+	# before anything of that invocation is sent.
+	st=0
+	before=$(connections "$dir")
+	ICMSG_CONTROL=$dir/control.sock "$CLI" recv ipc0 --count 2 --timeout "$WAIT_MS" \
+		>"$dir/recv.out" 2>"$dir/recv.err" &
+	pid=$!
+	PIDS+=("$pid")
+	wait_connections "$dir" "$before" || st=1
+	run_fake_cli "$dir/out" "$dir/err" send ipc0 first "$m17"
+	expect_eq "oversize exit status" 1 "$RC" || st=1
+	expect_eq "oversize message" "icmsg-cli: message 1 is 17 bytes, more than the \
+instance's limit of 16 bytes (max_send) -- 'ipc0'" "$(cat "$dir/err")" || st=1
+	run_fake_cli "$dir/out" "$dir/err" send ipc0 a 'b c'
+	expect_eq "send exit status" 0 "$RC" || st=1
+	wait_for_exit "$pid" || st=1
+	RC=0
+	wait "$pid" || RC=$?
+	expect_eq "recv exit status" 0 "$RC" || { diag "$(cat "$dir/recv.err")"; st=1; }
+	expect_eq "received" $'a\nb c' "$(cat "$dir/recv.out")" || st=1
+	result "recv INSTANCE --count 2 prints what send sends; oversize sends nothing" "$st"
+
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" send -r nolimit "$m17"
+	expect_eq "exit status" 0 "$RC" || st=1
+	expect_eq "reply" "$m17" "$(cat "$dir/out")" || st=1
+	result "send without a max_send in the status leaves the limit to icmsgd" "$st"
+
+	# --socket needs no control socket at all.
+	st=0
+	RC=0
+	ICMSG_CONTROL=$WORK/nowhere.sock "$CLI" send --socket "$dir/ipc0.sock" -r direct \
+		>"$dir/out" 2>"$dir/err" || RC=$?
+	expect_eq "send exit status" 0 "$RC" || st=1
+	expect_eq "reply" direct "$(cat "$dir/out")" || st=1
+	before=$(connections "$dir")
+	ICMSG_CONTROL=$WORK/nowhere.sock "$CLI" recv --socket "$dir/ipc0.sock" -x -n 1 \
+		-t "$WAIT_MS" >"$dir/recv.out" 2>"$dir/recv.err" &
+	pid=$!
+	PIDS+=("$pid")
+	wait_connections "$dir" "$before" || st=1
+	run_fake_cli "$dir/out" "$dir/err" send ipc0 AB
+	wait_for_exit "$pid" || st=1
+	RC=0
+	wait "$pid" || RC=$?
+	expect_eq "recv exit status" 0 "$RC" || { diag "$(cat "$dir/recv.err")"; st=1; }
+	expect_eq "received" "41 42" "$(cat "$dir/recv.out")" || st=1
+	result "send and recv --socket PATH skip the control socket" "$st"
+
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" recv ipc0 --timeout 200
+	expect_eq "exit status" 3 "$RC" || st=1
+	grep -q "no message within 200 ms -- 'ipc0'" "$dir/err" || st=1
+	result "recv --timeout 200 exits 3 when nothing arrives" "$st"
+
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" send nope x
+	expect_eq "unknown exit status" 1 "$RC" || st=1
+	expect_eq "unknown message" "icmsg-cli: icmsgd: no such instance -- 'nope'" \
+		"$(cat "$dir/err")" || st=1
+	run_fake_cli "$dir/out" "$dir/err" recv nosocket
+	expect_eq "no socket exit status" 1 "$RC" || st=1
+	grep -q "no socket for instance 'nosocket'" "$dir/err" || st=1
+	run_fake_cli "$dir/out" "$dir/err" send unreachable x
+	expect_eq "unreachable exit status" 1 "$RC" || st=1
+	grep -q "cannot connect to the socket of instance 'unreachable': No such file or \
+directory -- '/nonexistent/unreachable.sock'" "$dir/err" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$dir/err")"
+	result "send/recv exit 1 for an unknown instance, no socket, an unreachable socket" "$st"
+
+	# The daemon going away ends recv with an error, not silently.
+	st=0
+	before=$(connections "$dir")
+	ICMSG_CONTROL=$dir/control.sock "$CLI" recv ipc0 >"$dir/recv.out" 2>"$dir/recv.err" &
+	pid=$!
+	PIDS+=("$pid")
+	wait_connections "$dir" "$before" || st=1
+	stop_fake
+	wait_for_exit "$pid" || st=1
+	RC=0
+	wait "$pid" || RC=$?
+	expect_eq "exit status" 1 "$RC" || st=1
+	expect_eq "message" "icmsg-cli: icmsgd closed the connection -- 'ipc0'" \
+		"$(cat "$dir/recv.err")" || st=1
+	result "recv exits 1 when icmsgd closes the connection" "$st"
+}
+
+case_fake_modes() {
+	local st
+	FAKE_DIR=$WORK/fake-modes
+
+	st=0
+	start_fake "$FAKE_DIR" close-events || st=1
+	run_fake_cli "$FAKE_DIR/out" "$FAKE_DIR/err" monitor
+	expect_eq "exit status" 1 "$RC" || st=1
+	expect_eq "events" 7 "$(($(wc -l <"$FAKE_DIR/out")))" || st=1
+	grep -q '^icmsg-cli: icmsgd closed the control connection' "$FAKE_DIR/err" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$FAKE_DIR/err")"
+	result "monitor exits 1 when icmsgd closes the connection" "$st"
+	stop_fake
+
+	st=0
+	start_fake "$FAKE_DIR" bad-event || st=1
+	run_fake_cli "$FAKE_DIR/out" "$FAKE_DIR/err" monitor
+	expect_eq "exit status" 1 "$RC" || st=1
+	expect_eq "events" "ipc0: bound (magic)" "$(cat "$FAKE_DIR/out")" || st=1
+	grep -q '^icmsg-cli: malformed reply from icmsgd: unexpected end' "$FAKE_DIR/err" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$FAKE_DIR/err")"
+	result "monitor exits 1 on a malformed event" "$st"
+	stop_fake
+
+	st=0
+	start_fake "$FAKE_DIR" bad-ack || st=1
+	run_fake_cli "$FAKE_DIR/out" "$FAKE_DIR/err" monitor
+	expect_eq "exit status" 1 "$RC" || st=1
+	expect_eq "message" "icmsg-cli: icmsgd: unknown request" "$(cat "$FAKE_DIR/err")" || st=1
+	result "monitor exits 1 when icmsgd refuses to subscribe" "$st"
+	stop_fake
+
+	st=0
+	start_fake "$FAKE_DIR" silent || st=1
+	run_fake_cli "$FAKE_DIR/out" "$FAKE_DIR/err" status --timeout 200
+	expect_eq "status exit status" 3 "$RC" || st=1
+	grep -q 'no reply from icmsgd within 200 ms' "$FAKE_DIR/err" || st=1
+	run_fake_cli "$FAKE_DIR/out" "$FAKE_DIR/err" send --timeout 200 ipc0 x
+	expect_eq "send exit status" 3 "$RC" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$FAKE_DIR/err")"
+	result "status and send --timeout 200 exit 3 when icmsgd does not answer" "$st"
+	stop_fake
+
+	# send returns once icmsgd has read everything; before the bond it
+	# reads nothing (docs/icmsgd.md).
+	st=0
+	start_fake "$FAKE_DIR" unbound || st=1
+	run_fake_cli "$FAKE_DIR/out" "$FAKE_DIR/err" send --timeout 200 ipc0 x
+	expect_eq "exit status" 3 "$RC" || st=1
+	expect_eq "message" "icmsg-cli: icmsgd has not taken all messages within 200 ms \
+(is the link bound?) -- 'ipc0'" "$(cat "$FAKE_DIR/err")" || st=1
+	result "send --timeout 200 exits 3 when icmsgd does not read the messages" "$st"
+	stop_fake
+}
+
+case_fake() {
+	FAKE_DIR=$WORK/fake
+	if [ ! -x "$FAKE" ]; then
+		not_ok "fake-icmsgd found (set ICMSG_FAKE_ICMSGD or ICMSG_BUILD_ROOT) -- '$FAKE'"
+		return
+	fi
+	if ! start_fake "$FAKE_DIR"; then
+		not_ok "fake-icmsgd starts"
+		return
+	fi
+	case_fake_status
+	case_fake_monitor
+	case_fake_data
+	case_fake_modes
 }
 
 case_dump_vectors
@@ -665,6 +1169,9 @@ case_recv
 case_no_peer
 case_usage
 case_sessions
+case_direct_instance
+case_daemon_down
+case_fake
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

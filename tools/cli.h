@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "icmsg/icmsg.h"
 
@@ -29,8 +30,18 @@ enum {
 enum {
 	CLI_OPT_PEER_RX_BUF_SIZE = 0x100,
 	CLI_OPT_UNBOUND,
+	CLI_OPT_DIRECT,
+	CLI_OPT_CONTROL,
+	CLI_OPT_SOCKET,
 	CLI_OPT_CMD_BASE, /* first code free for a command's own options */
 };
+
+/* Where icmsgd listens for control requests unless told otherwise. */
+#define CLI_CONTROL_DEFAULT "/run/icmsgd/control.sock"
+
+/* Bound on talking to the control socket when a command has no --timeout:
+ * a daemon that hangs must not hang the shell too. */
+#define CLI_CONTROL_TIMEOUT_MS 5000
 
 /* The options every link command (sim, send, recv) takes. */
 #define CLI_LINK_SHORTOPTS "c:i:v"
@@ -50,6 +61,45 @@ enum {
 	"      --unbound MODE         override the instance's unbound mode:\n"        \
 	"                             disable, enable or detect\n"
 
+/*
+ * send and recv take the link options only with --direct; without it they
+ * go through icmsgd and take these. The help lines are split the same way.
+ */
+#define CLI_DAEMON_LONGOPTS                                                         \
+	{ "direct", no_argument, NULL, CLI_OPT_DIRECT },                            \
+	{ "control", required_argument, NULL, CLI_OPT_CONTROL },                    \
+	{ "socket", required_argument, NULL, CLI_OPT_SOCKET }
+
+#define CLI_DAEMON_HELP                                                             \
+	"      --control PATH         icmsgd's control socket (default: $ICMSG_CONTROL,\n" \
+	"                             else " CLI_CONTROL_DEFAULT ")\n"              \
+	"      --socket PATH          use this instance socket, without asking the\n" \
+	"                             control socket; it replaces INSTANCE\n"       \
+	"  -i, --instance NAME        the instance, instead of the INSTANCE argument\n" \
+	"  -v, --verbose              say which socket is used, on stderr\n"
+
+#define CLI_DIRECT_HELP                                                             \
+	"      --direct               open the link with libicmsg instead of using icmsgd\n" \
+	"  -c, --config FILE          YAML configuration (default: $ICMSG_CONFIG)\n" \
+	"  -i, --instance NAME        instance to use, instead of INSTANCE (optional if\n" \
+	"                             the file has one)\n"                          \
+	"  -v, --verbose              log library events to stderr, debug included\n" \
+	"      --peer-rx-buf-size N   override the instance's peer-rx-buf-size\n"   \
+	"      --unbound MODE         override the instance's unbound mode:\n"      \
+	"                             disable, enable or detect\n"
+
+/**
+ * struct cli_daemon_opts - how send and recv reach an instance.
+ * @direct:  --direct: open the link with libicmsg (struct cli_link_opts).
+ * @control: --control PATH, NULL for $ICMSG_CONTROL or the default.
+ * @socket:  --socket PATH, NULL to ask the control socket.
+ */
+struct cli_daemon_opts {
+	bool direct;
+	const char *control;
+	const char *socket;
+};
+
 /** struct cli_link_opts - the parsed common link options. */
 struct cli_link_opts {
 	const char *config;
@@ -66,6 +116,8 @@ int cmd_sim(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 
 /* ---- messages ---- */
 
@@ -152,6 +204,137 @@ int cli_link_open(const struct cli_link_opts *o, bool remote,
 		  const struct icmsg_link_callbacks *cb, void *userdata,
 		  struct icmsg_link **ret);
 
+/**
+ * cli_direct_instance() - with --direct, take the argument at *@idx as the
+ * instance when no --instance was given and the configuration has an
+ * instance of that name, or more than one instance (then it must be one).
+ * Advances *@idx past it. Errors loading the file are left to
+ * cli_link_open(), which reports them.
+ */
+void cli_direct_instance(struct cli_link_opts *o, int argc, char **argv, int *idx);
+
+/* ---- the daemon (cli-daemon.c) ---- */
+
+/**
+ * cli_daemon_option() - handle one of CLI_DAEMON_LONGOPTS.
+ * @return 1 if @opt was one, 0 if not.
+ */
+int cli_daemon_option(struct cli_daemon_opts *d, int opt, const char *arg);
+
+/**
+ * cli_daemon_check() - refuse options of the other mode: the link options
+ * (but -i and -v) without --direct, --control and --socket with it.
+ * @return CLI_EXIT_OK, or CLI_EXIT_USAGE after printing why.
+ */
+int cli_daemon_check(const struct cli_daemon_opts *d, const struct cli_link_opts *o);
+
+/** cli_control_path() - @opt, else $ICMSG_CONTROL if set and not empty, else the default. */
+const char *cli_control_path(const char *opt);
+
+/**
+ * struct cli_buf - a growable receive buffer. Free @data with free().
+ */
+struct cli_buf {
+	char *data;
+	size_t cap;
+};
+
+/**
+ * cli_seq_connect() - connect a non-blocking SOCK_SEQPACKET socket to
+ * @path, waiting up to @timeout_ms (-1: forever) if the listener's backlog
+ * is full.
+ * @return 0 and *@ret_fd (close it with close()), or a negative errno:
+ *         -ENAMETOOLONG, -ETIMEDOUT, -EINTR (signal), connect()'s errors.
+ */
+int cli_seq_connect(const char *path, int timeout_ms, int *ret_fd);
+
+/**
+ * cli_seq_send() - send @len bytes as one datagram, waiting for room in
+ * the peer's queue until @deadline (see cli_deadline()).
+ * @return 0, -ETIMEDOUT, -EINTR (signal), -EPIPE (peer gone) or send()'s
+ *         errors.
+ */
+int cli_seq_send(int fd, const void *data, size_t len, uint64_t deadline);
+
+/**
+ * cli_seq_recv() - receive one whole datagram into @buf (grown to fit),
+ * waiting until @deadline.
+ * @return its length, -ETIMEDOUT, -EINTR (signal), -EPIPE (the peer
+ *         closed the connection), -ENOMEM or recv()'s errors.
+ */
+ssize_t cli_seq_recv(int fd, struct cli_buf *buf, uint64_t deadline);
+
+struct cli_json;
+
+/**
+ * cli_control_connect() - connect to icmsgd's control socket at @path.
+ * @return CLI_EXIT_OK and *@ret_fd, or the exit code after printing the
+ *         error ("cannot reach icmsgd at PATH: ... (is icmsgd running?)").
+ */
+int cli_control_connect(const char *path, int timeout_ms, int *ret_fd);
+
+/**
+ * cli_control_parse() - parse control datagram @text (@len bytes) from @path
+ * as a JSON object. With @check_error a top-level non-null "error" (an
+ * error reply) is printed and fails; events are checked without it, since
+ * an "error" event has that member too.
+ * @ret must be freed by the caller using cli_json_free().
+ * @return CLI_EXIT_OK or the exit code after printing the error.
+ */
+int cli_control_parse(const char *path, const char *text, size_t len, bool check_error,
+		      struct cli_json **ret);
+
+/**
+ * cli_control_read() - receive one control datagram and parse it as a JSON
+ * object, until @deadline (@timeout_ms names that deadline in messages).
+ * On success *@ret (free with cli_json_free()), the raw text in @buf
+ * (NUL-terminated) and its length in *@ret_len.
+ * @return CLI_EXIT_OK or the exit code after printing the error. A reply
+ *         with a top-level "error" is an error: printed, CLI_EXIT_ERROR.
+ */
+int cli_control_read(int fd, const char *path, int timeout_ms, uint64_t deadline,
+		     struct cli_buf *buf, size_t *ret_len, struct cli_json **ret);
+
+/**
+ * cli_control_request() - connect to @path, send @request and read the
+ * reply as cli_control_read() does, within @timeout_ms in all.
+ * @return CLI_EXIT_OK or the exit code after printing the error.
+ */
+int cli_control_request(const char *path, const char *request, int timeout_ms,
+			struct cli_buf *buf, size_t *ret_len, struct cli_json **ret);
+
+/**
+ * struct cli_instance_addr - what send and recv need to know of an instance.
+ * @socket:   the instance socket path; free with free().
+ * @max_send: the largest message the link takes, 0 if unknown.
+ */
+struct cli_instance_addr {
+	char *socket;
+	uint64_t max_send;
+};
+
+/**
+ * cli_instance_lookup() - ask the control socket (@d) for instance @name,
+ * or take --socket as is.
+ * @return CLI_EXIT_OK and *@ret, or the exit code after printing the error.
+ */
+int cli_instance_lookup(const struct cli_daemon_opts *d, const char *name, int timeout_ms,
+			bool verbose, struct cli_instance_addr *ret);
+
+/**
+ * cli_instance_connect() - connect to the instance socket of @addr.
+ * @label names the instance in messages.
+ * @return CLI_EXIT_OK and *@ret_fd, or the exit code after printing the error.
+ */
+int cli_instance_connect(const struct cli_instance_addr *addr, const char *label,
+			 int timeout_ms, int *ret_fd);
+
+/**
+ * cli_print_safe() - @s for humans: control characters as \xNN so that a
+ * reply cannot move the cursor or fake lines; the rest (UTF-8) as is.
+ */
+void cli_print_safe(FILE *f, const char *s);
+
 /* ---- signals and waiting ---- */
 
 /**
@@ -186,6 +369,14 @@ enum {
  * @return CLI_WAIT_*, or a negative errno (poll or processing failed).
  */
 int cli_wait(struct icmsg_link *link, int timeout_ms);
+
+/**
+ * cli_wait_fd() - poll @fd for @events and the signal pipe for at most
+ * @timeout_ms (-1: forever).
+ * @return CLI_WAIT_LINK (@fd ready, *@ret_revents set), CLI_WAIT_TIMEOUT,
+ *         CLI_WAIT_SIGNAL, or a negative errno.
+ */
+int cli_wait_fd(int fd, short events, int timeout_ms, short *ret_revents);
 
 /**
  * cli_keep_alive() - bring a link that left the bound state back to

@@ -1,24 +1,46 @@
 // SPDX-License-Identifier: MIT
-/* icmsg-cli recv - wait for the bond, then print every received message. */
+/*
+ * icmsg-cli recv - print every received message: by default as a client of
+ * icmsgd's instance socket (one datagram per message, docs/icmsgd.md), with
+ * --direct on a link of its own once it is bound.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 static void print_help(void)
 {
-	printf("Usage: %s recv [OPTIONS]...\n", CLI_PROG);
-	printf("\nWait for the instance to bond, then print each received message on one\n"
-	       "line: printable ASCII as is, backslash and other bytes as \\xNN.\n"
-	       "Exits 0 after --count messages or on SIGINT/SIGTERM, 3 on timeout.\n");
+	printf("Usage: %s recv [OPTIONS]... INSTANCE\n", CLI_PROG);
+	printf("       %s recv [OPTIONS]... --socket PATH\n", CLI_PROG);
+	printf("       %s recv --direct [OPTIONS]... [INSTANCE]\n", CLI_PROG);
+	printf("\nPrint each received message on one line: printable ASCII as is,\n"
+	       "backslash and other bytes as \\xNN. By default as a client of icmsgd,\n"
+	       "which hands every client every message from the moment it connected.\n"
+	       "With --direct, open the link with libicmsg and wait for the bond.\n"
+	       "Exits 0 after --count messages or on SIGINT/SIGTERM, 3 on timeout, 1 if\n"
+	       "icmsgd closes the connection.\n");
 	printf("\nOptions:\n");
-	printf(CLI_LINK_HELP);
 	printf("  -x, --hex                  print messages as hex bytes (\"01 02 ff\")\n");
 	printf("  -n, --count N              exit after N messages\n");
 	printf("  -t, --timeout MS           max wait for each message, the bond included\n"
 	       "                             (default: wait forever)\n");
 	printf("  -h, --help                 display this help and exit\n");
+	printf("\nThrough icmsgd:\n");
+	printf(CLI_DAEMON_HELP);
+	printf("\nWith --direct:\n");
+	printf(CLI_DIRECT_HELP);
+}
+
+static void print_message(bool hex, const void *data, size_t len)
+{
+	if (hex)
+		cli_print_hex(stdout, data, len, " ");
+	else
+		cli_print_text(stdout, data, len);
+	fputc('\n', stdout);
 }
 
 static int receive(struct icmsg_link *link, bool hex, uint32_t count, int timeout_ms,
@@ -30,11 +52,7 @@ static int receive(struct icmsg_link *link, bool hex, uint32_t count, int timeou
 	for (;;) {
 		n = icmsg_link_try_recv(link, buf, cap);
 		if (n > 0) {
-			if (hex)
-				cli_print_hex(stdout, buf, (size_t)n, " ");
-			else
-				cli_print_text(stdout, buf, (size_t)n);
-			fputc('\n', stdout);
+			print_message(hex, buf, (size_t)n);
 			/* Line by line, so a pipe reader sees each message now. */
 			if (fflush(stdout) == EOF) {
 				cli_errf("cannot write to stdout: %s", strerror(errno));
@@ -73,10 +91,87 @@ static int receive(struct icmsg_link *link, bool hex, uint32_t count, int timeou
 	}
 }
 
+/* Through icmsgd: print each datagram; return an exit code. */
+static int receive_daemon(int fd, const char *label, bool hex, uint32_t count,
+			  int timeout_ms)
+{
+	struct cli_buf buf = { 0 };
+	uint64_t got = 0;
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		n = cli_seq_recv(fd, &buf, cli_deadline(timeout_ms));
+		if (n == -EINTR) {
+			ret = CLI_EXIT_OK;
+			break;
+		}
+		if (n == -ETIMEDOUT) {
+			cli_errf("no message within %d ms -- '%s'", timeout_ms, label);
+			ret = CLI_EXIT_TIMEOUT;
+			break;
+		}
+		if (n == -EPIPE) {
+			/* icmsgd stopped, reloaded the instance away, or has
+			 * disconnect-on-unbound set: no more messages here. */
+			cli_errf("icmsgd closed the connection -- '%s'", label);
+			ret = CLI_EXIT_ERROR;
+			break;
+		}
+		if (n < 0) {
+			cli_errf("receive failed: %s -- '%s'", strerror((int)-n), label);
+			ret = CLI_EXIT_ERROR;
+			break;
+		}
+		print_message(hex, buf.data, (size_t)n);
+		if (fflush(stdout) == EOF) {
+			cli_errf("cannot write to stdout: %s", strerror(errno));
+			ret = CLI_EXIT_ERROR;
+			break;
+		}
+		if (count && ++got >= count) {
+			ret = CLI_EXIT_OK;
+			break;
+		}
+	}
+	free(buf.data);
+	return ret;
+}
+
+/* --direct: open the link and print what arrives; return an exit code. */
+static int recv_direct(const struct cli_link_opts *lo, bool hex, uint32_t count,
+		       int timeout_ms)
+{
+	struct icmsg_link_info info;
+	struct icmsg_link *link;
+	uint8_t *buf;
+	int ret;
+
+	ret = cli_link_open(lo, false, NULL, NULL, &link);
+	if (ret)
+		return ret;
+	if (icmsg_link_get_info(link, &info) < 0 || info.max_recv == 0) {
+		cli_err("cannot read the link's limits", icmsg_link_get_name(link));
+		icmsg_link_close(link);
+		return CLI_EXIT_ERROR;
+	}
+	buf = malloc(info.max_recv);
+	if (!buf) {
+		cli_err("out of memory", NULL);
+		icmsg_link_close(link);
+		return CLI_EXIT_ERROR;
+	}
+	ret = receive(link, hex, count, timeout_ms, buf, info.max_recv);
+	icmsg_link_close(link);
+	free(buf);
+	return ret;
+}
+
 int cmd_recv(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_LINK_LONGOPTS,
+		CLI_DAEMON_LONGOPTS,
 		{ "hex", no_argument, NULL, 'x' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -84,12 +179,12 @@ int cmd_recv(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_link_opts lo = { 0 };
-	struct icmsg_link_info info;
-	struct icmsg_link *link;
+	struct cli_daemon_opts d = { 0 };
+	struct cli_instance_addr addr;
+	const char *label;
 	uint32_t count = 0;
-	int opt, ret, timeout_ms = -1;
+	int opt, ret, fd, timeout_ms = -1;
 	bool hex = false;
-	uint8_t *buf;
 
 	while ((opt = getopt_long(argc, argv, ":" CLI_LINK_SHORTOPTS "xn:t:h", longopts,
 				  NULL)) != -1) {
@@ -98,6 +193,8 @@ int cmd_recv(int argc, char **argv)
 			continue;
 		if (ret)
 			return ret;
+		if (cli_daemon_option(&d, opt, optarg))
+			continue;
 		switch (opt) {
 		case 'x':
 			hex = true;
@@ -117,8 +214,22 @@ int cmd_recv(int argc, char **argv)
 			return cli_bad_option(opt, argv, longopts);
 		}
 	}
+	ret = cli_daemon_check(&d, &lo);
+	if (ret)
+		return ret;
+	/* INSTANCE, unless --instance or --socket said it already. */
+	if (optind < argc && !lo.instance && !d.socket)
+		lo.instance = argv[optind++];
 	if (optind < argc) {
 		cli_err("unexpected argument", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if (!d.direct && !d.socket && !lo.instance) {
+		cli_err("missing INSTANCE (or --socket PATH), see 'icmsg-cli recv --help'", NULL);
+		return CLI_EXIT_USAGE;
+	}
+	if (lo.instance && !*lo.instance) {
+		cli_err("empty instance name", "");
 		return CLI_EXIT_USAGE;
 	}
 
@@ -127,22 +238,22 @@ int cmd_recv(int argc, char **argv)
 		cli_errf("cannot set up signal handling: %s", strerror(-ret));
 		return CLI_EXIT_ERROR;
 	}
-	ret = cli_link_open(&lo, false, NULL, NULL, &link);
+	if (d.direct)
+		return recv_direct(&lo, hex, count, timeout_ms);
+
+	label = lo.instance ? lo.instance : d.socket;
+	/* Without --timeout, recv waits forever for messages, but not for
+	 * an icmsgd that does not answer. */
+	ret = cli_instance_lookup(&d, label, timeout_ms >= 0 ? timeout_ms : CLI_CONTROL_TIMEOUT_MS,
+				  lo.verbose, &addr);
 	if (ret)
 		return ret;
-	if (icmsg_link_get_info(link, &info) < 0 || info.max_recv == 0) {
-		cli_err("cannot read the link's limits", icmsg_link_get_name(link));
-		icmsg_link_close(link);
-		return CLI_EXIT_ERROR;
-	}
-	buf = malloc(info.max_recv);
-	if (!buf) {
-		cli_err("out of memory", NULL);
-		icmsg_link_close(link);
-		return CLI_EXIT_ERROR;
-	}
-	ret = receive(link, hex, count, timeout_ms, buf, info.max_recv);
-	icmsg_link_close(link);
-	free(buf);
+	ret = cli_instance_connect(&addr, label,
+				   timeout_ms >= 0 ? timeout_ms : CLI_CONTROL_TIMEOUT_MS, &fd);
+	free(addr.socket);
+	if (ret)
+		return ret;
+	ret = receive_daemon(fd, label, hex, count, timeout_ms);
+	close(fd);
 	return ret;
 }

@@ -25,9 +25,11 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "send", cmd_send, "send messages through icmsgd (or --direct), read replies" },
+	{ "recv", cmd_recv, "print received messages (through icmsgd or --direct)" },
+	{ "status", cmd_status, "show icmsgd's instances, their state and counters" },
+	{ "monitor", cmd_monitor, "print icmsgd's events as they happen" },
 	{ "sim", cmd_sim, "act as the remote core of an instance (echo or sink)" },
-	{ "send", cmd_send, "send messages, optionally read the replies" },
-	{ "recv", cmd_recv, "print received messages" },
 	{ "dump", cmd_dump, "decode a region read-only" },
 };
 
@@ -354,6 +356,27 @@ err_free:
 	return CLI_EXIT_ERROR;
 }
 
+void cli_direct_instance(struct cli_link_opts *o, int argc, char **argv, int *idx)
+{
+	const char *path = o->config ? o->config : getenv("ICMSG_CONFIG");
+	struct icmsg_config *file = NULL;
+	char *error = NULL;
+	size_t count;
+
+	if (o->instance || *idx >= argc || !path || !*path)
+		return;
+	if (icmsg_config_load(path, &file, &error) < 0) {
+		free(error);
+		return;
+	}
+	/* With one instance a first MESSAGE may not be a name at all; with
+	 * several, a name is needed and the first argument has to be it. */
+	count = icmsg_config_count(file);
+	if (count > 1 || icmsg_config_find(file, argv[*idx]))
+		o->instance = argv[(*idx)++];
+	icmsg_config_free(file);
+}
+
 static const char *level_name(int priority)
 {
 	switch (priority) {
@@ -530,6 +553,28 @@ int cli_wait(struct icmsg_link *link, int timeout_ms)
 	return err < 0 ? err : CLI_WAIT_LINK;
 }
 
+int cli_wait_fd(int fd, short events, int timeout_ms, short *ret_revents)
+{
+	struct pollfd fds[2] = {
+		{ .fd = fd, .events = events },
+		{ .fd = signal_pipe[0], .events = POLLIN },
+	};
+	int n;
+
+	if (cli_signalled())
+		return CLI_WAIT_SIGNAL;
+	n = poll(fds, 2, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? (cli_signalled() ? CLI_WAIT_SIGNAL : CLI_WAIT_TIMEOUT)
+				      : -errno;
+	if (fds[1].revents || cli_signalled())
+		return CLI_WAIT_SIGNAL;
+	if (n == 0)
+		return CLI_WAIT_TIMEOUT;
+	*ret_revents = fds[0].revents;
+	return CLI_WAIT_LINK;
+}
+
 int cli_keep_alive(struct icmsg_link *link)
 {
 	enum icmsg_link_state state = icmsg_link_get_state(link);
@@ -576,6 +621,9 @@ static void print_help(void)
 	printf("\nOptions:\n");
 	printf("  -h, --help     display this help and exit\n");
 	printf("  -V, --version  display the version and exit\n");
+	printf("\nsend and recv go through icmsgd's sockets unless given --direct; status,\n"
+	       "monitor, send and recv find icmsgd's control socket with --control PATH,\n"
+	       "else $ICMSG_CONTROL, else %s.\n", CLI_CONTROL_DEFAULT);
 	printf("\nRun '%s COMMAND --help' for the options of a command.\n", CLI_PROG);
 	printf("\nExit status: 0 success, 1 error, 2 usage error, 3 timeout.\n");
 }
