@@ -4,7 +4,7 @@
 # Sourced by run-demo and run-tests; also run by .ci/run.
 set -euo pipefail
 
-ICMSG_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libyaml-dev libcmocka-dev)
+ICMSG_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libyaml-dev libevent-dev libcmocka-dev)
 
 icmsg_install_deps() {
 	local missing=() pkg sudo=()
