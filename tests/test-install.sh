@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Install into a scratch root and build a program against it through
 # pkg-config, the way a user of the library would.
-#   $1 = build root, $2 = b_sanitize option value
+#   $1 = build root, $2 = b_sanitize option value, $3 = daemon option value
 set -euo pipefail
 build=$1
 sanitize=$2
+daemon=${3:-false}
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 pass=0
@@ -65,7 +66,20 @@ EOC
 	LD_LIBRARY_PATH=$(dirname "$lib") "$root/consumer" | grep -q '^libicmsg [0-9]'
 }
 
+daemon_files() {
+	[ -n "$(find "$root" -path '*/sbin/icmsgd' -type f)" ] &&
+		[ -n "$(find "$root" -name icmsgd.service -type f)" ] &&
+		[ -n "$(find "$root" -path '*/etc/icmsgd/icmsgd.yaml' -type f)" ] &&
+		[ -n "$(find "$root" -path '*/man8/icmsgd.8' -type f)" ] &&
+		[ -n "$(find "$root" -path '*/man5/icmsgd.yaml.5' -type f)" ] &&
+		grep -q "^ExecStart=/.*/icmsgd " "$(find "$root" -name icmsgd.service | head -n 1)"
+}
+
 check "library, links, pkg-config file, tool and examples are installed" installed_files
+if [ "$daemon" = true ]; then
+	check "icmsgd, its unit, /etc/icmsgd/icmsgd.yaml and the man pages are installed" \
+		daemon_files
+fi
 check "only the public header is installed" only_public_header
 check "a C11 program builds with pkg-config --cflags --libs libicmsg and runs" consumer
 echo "install: $pass passed, $fail failed"
