@@ -79,6 +79,8 @@ static void open_magic(struct proto *p)
 	/* The peer's ring counts only once its writer has reset it (shared
 	 * rd_idx 0): a magic left from an earlier boot is not a bond. */
 	p->rx_trusted = false;
+	p->tx_clean = true;
+	p->rx_clean = true;
 	p->session = false;
 	p->state = PROTO_INIT_DISABLED;
 	p->notify = true;
@@ -187,6 +189,22 @@ static void check_v0(struct proto *p)
 	}
 }
 
+/* The rx ring holds exactly one magic packet, already read (rd = wr = 20). */
+static bool magic_only(struct proto *p, uint32_t s)
+{
+	const uint32_t magic_end = ROUND_UP(PBUF_IDX_SIZE + PROTO_MAGIC_LEN, 4);
+	uint8_t head[PROTO_MAGIC_LEN];
+	uint32_t saved = p->rx.rd_local;
+	int n;
+
+	if (s != magic_end || pbuf_shared_wr(&p->rx) != magic_end)
+		return false;
+	p->rx.rd_local = 0;
+	n = pbuf_peek_initial(&p->rx, head, sizeof(head));
+	p->rx.rd_local = saved;
+	return n == PROTO_MAGIC_LEN && is_magic(head, n);
+}
+
 /* INIT_DISABLED (spec 3.2 step 5): find the peer's magic. */
 static void step_init_disabled(struct proto *p)
 {
@@ -195,13 +213,21 @@ static void step_init_disabled(struct proto *p)
 	int n;
 
 	if (!p->rx_trusted || s != p->rx.rd_published) {
-		/* Only the writer's tx_init stores 0 here while we wait. */
-		if (s != 0 || pbuf_rx_resync(&p->rx, 0) < 0) {
+		/* Only the writer's tx_init stores 0 here while we wait... */
+		if (s == 0 && pbuf_rx_resync(&p->rx, 0) == 0) {
+			p->rx_trusted = true;
+		} else if (magic_only(p, s)) {
+			/* ...or the ring holds nothing but a magic that a
+			 * previous incarnation of ours read: a peer that has
+			 * not sent anything since its reset. Read it again. */
+			p->rx.rd_local = 0;
+			p->rx.rd_published = s;
+			p->rx_trusted = true;
+		} else {
 			p->rx_trusted = false;
 			check_v0(p);
 			return;
 		}
-		p->rx_trusted = true;
 	}
 	for (;;) {
 		n = pbuf_read_head(&p->rx, head, sizeof(head));
@@ -338,6 +364,35 @@ static void fault(struct proto *p, struct pbuf *pb, uint64_t now)
 /* The peer re-initialised its ring under us: v1 has no signal for it. */
 static void peer_restarted(struct proto *p, const char *why, uint64_t now)
 {
+	unsigned int n_before = p->n_events;
+
+	if (p->state == PROTO_CONNECTED_DISABLED && !p->session && p->tx_clean) {
+		/*
+		 * We have written nothing but our magic since our tx_init, so the
+		 * peer can bond on our ring as it is (rd_idx 0, or just past
+		 * that magic: see step_init_disabled()). A tx_init of ours now
+		 * would look like a restart to the peer in turn, and two of our
+		 * peers would re-bond for ever. If nothing came from the peer
+		 * either, it is most likely answering our own (re)open: re-bond
+		 * without a word to the application.
+		 */
+		bool quiet = p->rx_clean;
+
+		log_msg(p->log, quiet ? LOG_DEBUG : LOG_WARNING,
+			"peer re-initialised its ring (%s); reading its new magic", why);
+		p->state = PROTO_INIT_DISABLED;
+		p->rx_trusted = false;
+		pbuf_rx_reset(&p->rx);
+		p->rx_clean = true;
+		if (!quiet)
+			push_event(p, PROTO_EV_UNBOUND, -ECONNRESET);
+		step_init_disabled(p);
+		if (quiet && p->state == PROTO_CONNECTED_DISABLED && p->n_events == n_before + 1)
+			p->n_events--; /* never visibly unbound */
+		else if (quiet)
+			push_event(p, PROTO_EV_UNBOUND, -ECONNRESET);
+		return;
+	}
 	log_msg(p->log, LOG_WARNING, "peer restarted (%s); bonding again", why);
 	/* From FAULT the unbind was reported already. */
 	if (p->state != PROTO_FAULT)
@@ -461,6 +516,8 @@ int proto_recv(struct proto *p, void *buf, size_t cap, bool drop_oversize)
 		 * Zephyr peer (spec 3.7), and it saves the writer a poll. */
 		p->notify = true;
 	}
+	if (n > 0)
+		p->rx_clean = false;
 	if (n == PROTO_MAGIC_LEN && st == PROTO_CONNECTED_DISABLED && is_magic(buf, n)) {
 		/* Spec 3.2 (ours): a fresh magic means the peer restarted.
 		 * We have just read it, which is what bonding waits for:
@@ -469,8 +526,14 @@ int proto_recv(struct proto *p, void *buf, size_t cap, bool drop_oversize)
 		log_msg(p->log, LOG_WARNING, "peer restarted (it sent the bonding magic "
 			"again); bonding again");
 		push_event(p, PROTO_EV_UNBOUND, -ECONNRESET);
-		pbuf_tx_init(&p->tx);
-		pbuf_write(&p->tx, proto_magic, PROTO_MAGIC_LEN);
+		/* Our ring must start over with our magic, unless that is all
+		 * it holds already (see peer_restarted()). */
+		if (!p->tx_clean) {
+			pbuf_tx_init(&p->tx);
+			pbuf_write(&p->tx, proto_magic, PROTO_MAGIC_LEN);
+			p->tx_clean = true;
+		}
+		p->rx_clean = true;
 		p->tx.problem = NULL;
 		p->notify = true;
 		push_event(p, PROTO_EV_BOUND, 0);
@@ -507,6 +570,8 @@ int proto_send(struct proto *p, const void *data, size_t len, uint32_t max_len)
 			ret = -EMSGSIZE;
 		else
 			ret = pbuf_write(&p->tx, data, len);
+		if (ret > 0)
+			p->tx_clean = false;
 	}
 	/* An invalid rd_idx stays in tx.problem; the processing thread
 	 * turns it into the fault state (only it changes the state). */

@@ -63,6 +63,9 @@ struct proto {
 	bool session;          /* bound through sessions (vs. magic) */
 	uint16_t local_sid, remote_sid;
 	bool rx_trusted;       /* INIT_DISABLED: rx ring re-initialised by the peer */
+	/* Magic bond: nothing but the magic went either way since our last
+	 * tx_init, so a ring reset by the peer needs no new one from us. */
+	bool tx_clean, rx_clean;
 	uint64_t grace_deadline; /* detect: 0 = not waiting */
 	bool v0_reported;
 
