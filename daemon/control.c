@@ -35,6 +35,8 @@ struct control {
 	void *userdata;
 	struct listener listener;
 	struct event *ev_listen;
+	struct event *ev_accept_pause;
+	unsigned int n_conns;
 	uint32_t mode;
 	char *group;
 	struct conn *conns;
@@ -66,6 +68,7 @@ static void conn_close(struct conn *k)
 	event_free(k->ev);
 	close(k->fd);
 	free(k);
+	c->n_conns--;
 }
 
 /* Send one reply datagram. Return: false if the connection was closed. */
@@ -169,6 +172,32 @@ static void on_conn(evutil_socket_t fd, short what, void *arg)
 	handle_request(k, req, (size_t)n);
 }
 
+/* Control connections at once; each holds a descriptor. */
+#define CONTROL_MAX_CONNS 64
+#define CONTROL_ACCEPT_PAUSE_MS 100
+
+static void on_accept_pause(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->ev_listen)
+		event_add(c->ev_listen, NULL);
+}
+
+static void control_pause_accept(struct control *c)
+{
+	struct timeval pause = { 0, CONTROL_ACCEPT_PAUSE_MS * 1000 };
+
+	if (!c->ev_accept_pause)
+		c->ev_accept_pause = evtimer_new(c->base, on_accept_pause, c);
+	if (c->ev_listen)
+		event_del(c->ev_listen);
+	if (c->ev_accept_pause)
+		evtimer_add(c->ev_accept_pause, &pause);
+}
+
 static void on_accept(evutil_socket_t fd, short what, void *arg)
 {
 	struct control *c = arg;
@@ -183,9 +212,19 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_printf(LOG_WARNING, "control: accept: %s", strerror(errno));
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			/* Out of descriptors: the connection stays pending and a
+			 * level-triggered listener would spin on it; pause. */
+			log_printf(LOG_WARNING, "control: accept: %s", strerror(errno));
+			control_pause_accept(c);
 			return;
+		}
+		if (c->n_conns >= CONTROL_MAX_CONNS) {
+			log_printf(LOG_WARNING, "control: refusing a connection: %u already",
+				   c->n_conns);
+			close(cfd);
+			continue;
 		}
 		k = calloc(1, sizeof(*k));
 		if (!k) {
@@ -209,6 +248,7 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 		if (c->conns)
 			c->conns->prev = k;
 		c->conns = k;
+		c->n_conns++;
 	}
 }
 
@@ -294,5 +334,7 @@ void control_free(struct control *c)
 	while (c->conns)
 		conn_close(c->conns);
 	control_stop_listening(c);
+	if (c->ev_accept_pause)
+		event_free(c->ev_accept_pause);
 	free(c);
 }

@@ -42,6 +42,9 @@
 #define PUMP_FLUSH_EVERY 64u
 /* How long accepting pauses when the process runs out of descriptors. */
 #define ACCEPT_PAUSE_MS 100
+/* Clients per instance: each costs a descriptor, and while the link is
+ * down their sockets are not read, so hang-ups are noticed only later. */
+#define MAX_CLIENTS 256
 
 /* Counters of links closed earlier (an instance outlives its links). */
 struct link_totals {
@@ -607,6 +610,12 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 			event_del(r->ev_listen);
 			evtimer_add(r->ev_accept_pause, &pause);
 			return;
+		}
+		if (r->n_clients >= MAX_CLIENTS) {
+			log_printf(LOG_WARNING, "instance %s: refusing a client: %u clients "
+				   "already", relay_name(r), r->n_clients);
+			close(cfd);
+			continue;
 		}
 		c = client_new(cfd, r->env->base, on_client_read, on_client_write);
 		if (!c) {

@@ -129,16 +129,21 @@ static int remove_stale(const struct sockaddr_un *sa, char *why, size_t why_len)
 		snprintf(why, why_len, "%s exists and is not a socket", sa->sun_path);
 		return -EEXIST;
 	}
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a live listener with a full backlog must not stall
+	 * the event loop. */
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		ret = -errno;
 		snprintf(why, why_len, "socket: %s", strerror(errno));
 		return ret;
 	}
-	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? errno : 0;
 	close(fd);
-	if (ret == 0) {
-		snprintf(why, why_len, "%s is in use by another process", sa->sun_path);
+	/* Only "nobody listens" makes it stale: a listener of another type
+	 * (EPROTOTYPE) or a busy one (EAGAIN) belongs to someone. */
+	if (ret != ECONNREFUSED) {
+		snprintf(why, why_len, "%s is in use by another process%s%s", sa->sun_path,
+			 ret ? ": " : "", ret ? strerror(ret) : "");
 		return -EADDRINUSE;
 	}
 	if (unlink(sa->sun_path) < 0 && errno != ENOENT) {
@@ -210,12 +215,14 @@ int listener_open(struct listener *l, const char *path, uint32_t mode, const cha
 	}
 	/* chmod before chown: once the owner changes, root without
 	 * CAP_FOWNER (the unit's bounding set) may no longer chmod. */
-	if (chmod(path, mode & 07777) < 0) {
+	/* NOFOLLOW: should the path be swapped for a symlink meanwhile, we
+	 * must not change the file it points to. */
+	if (fchmodat(AT_FDCWD, path, mode & 07777, AT_SYMLINK_NOFOLLOW) < 0) {
 		ret = -errno;
 		snprintf(why, why_len, "cannot chmod %s: %s", path, strerror(errno));
 		goto err_unlink;
 	}
-	if ((owner || group) && chown(path, uid, gid) < 0) {
+	if ((owner || group) && lchown(path, uid, gid) < 0) {
 		ret = -errno;
 		snprintf(why, why_len, "cannot chown %s to %s:%s: %s", path, owner ? owner : "",
 			 group ? group : "", strerror(errno));
@@ -264,7 +271,8 @@ int listener_chmod(struct listener *l, uint32_t mode, const char *group, char *w
 		snprintf(why, why_len, "%s is no longer our socket", l->path);
 		return -ESTALE;
 	}
-	if (chmod(l->path, mode & 07777) < 0 || chown(l->path, (uid_t)-1, gid) < 0) {
+	if (lchown(l->path, (uid_t)-1, gid) < 0 ||
+	    fchmodat(AT_FDCWD, l->path, mode & 07777, AT_SYMLINK_NOFOLLOW) < 0) {
 		ret = -errno;
 		snprintf(why, why_len, "cannot change %s: %s", l->path, strerror(errno));
 		return ret;
