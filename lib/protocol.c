@@ -216,10 +216,14 @@ static void step_init_disabled(struct proto *p)
 		/* Only the writer's tx_init stores 0 here while we wait... */
 		if (s == 0 && pbuf_rx_resync(&p->rx, 0) == 0) {
 			p->rx_trusted = true;
-		} else if (magic_only(p, s)) {
+		} else if (magic_only(p, s) && pbuf_shared_rd(&p->tx) != 0) {
 			/* ...or the ring holds nothing but a magic that a
-			 * previous incarnation of ours read: a peer that has
-			 * not sent anything since its reset. Read it again. */
+			 * previous incarnation of ours read, and the peer has
+			 * read our new magic since our tx_init: it is alive, has
+			 * sent nothing since its reset, and will not reset again
+			 * (see peer_restarted()). Read its magic again. A
+			 * magic-only ring whose writer shows no sign of life
+			 * may be a dead peer's: wait for the next one's reset. */
 			p->rx.rd_local = 0;
 			p->rx.rd_published = s;
 			p->rx_trusted = true;
