@@ -54,6 +54,10 @@ struct client {
 	bool full;     /* counted by the relay as blocking the ring */
 	bool out_dead; /* it closed while we still had messages for it */
 
+	/* Rate limit of the errors reported about it (log lines, events). */
+	uint64_t report_window_us;
+	unsigned int reports, suppressed;
+
 	/* Messages to the client, oldest first (a ring of pointers). */
 	struct relay_msg **q;
 	uint32_t q_head, q_len, q_cap;

@@ -418,11 +418,40 @@ static void fan_out(struct relay *r, const void *data, size_t len)
 	relay_msg_unref(m);
 }
 
+/* Errors reported per client and second; the counters count them all. */
+#define CLIENT_REPORTS_PER_S 10
+
+/*
+ * A client that sends bad datagrams in a loop must not flood the log and
+ * crowd the control subscribers out: report the first few each second.
+ */
+static bool client_report_ok(struct relay *r, struct client *c)
+{
+	uint64_t now = monotonic_us();
+
+	if (now - c->report_window_us >= 1000000) {
+		if (c->suppressed)
+			log_printf(LOG_WARNING, "instance %s: %u more errors from pid %d not "
+				   "reported", relay_name(r), c->suppressed, (int)c->pid);
+		c->report_window_us = now;
+		c->reports = 0;
+		c->suppressed = 0;
+	}
+	if (c->reports < CLIENT_REPORTS_PER_S) {
+		c->reports++;
+		return true;
+	}
+	c->suppressed++;
+	return false;
+}
+
 static void oversize(struct relay *r, struct client *c, uint32_t len)
 {
 	struct jbuf j;
 
 	r->oversize++;
+	if (!client_report_ok(r, c))
+		return;
 	log_printf(LOG_WARNING,
 		   "instance %s: message of %u bytes from pid %d not sent: larger than "
 		   "max_send %u",
@@ -464,8 +493,10 @@ static int push_client(struct relay *r, struct client *c)
 		if (len == 0) {
 			/* ICMsg has no empty messages (spec 2.3). */
 			r->errors++;
-			log_printf(LOG_WARNING, "instance %s: empty datagram from pid %d ignored",
-				   relay_name(r), (int)c->pid);
+			if (client_report_ok(r, c))
+				log_printf(LOG_WARNING,
+					   "instance %s: empty datagram from pid %d ignored",
+					   relay_name(r), (int)c->pid);
 			c->in_pos++;
 			continue;
 		}
