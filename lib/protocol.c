@@ -547,26 +547,28 @@ int proto_recv(struct proto *p, void *buf, size_t cap, bool drop_oversize)
 	return n;
 }
 
+/* What a send gets in state @s (spec 3.8, 4.1 ours): 0 when bound. */
+static int unbound_error(enum proto_state s)
+{
+	switch (s) {
+	case PROTO_CONNECTED_DISABLED:
+	case PROTO_CONNECTED_ENABLED:
+		return 0;
+	case PROTO_DISCONNECTED:
+		return -ENOTCONN;
+	case PROTO_FAULT:
+		return -EIO;
+	default:
+		return -EBUSY;
+	}
+}
+
 int proto_send(struct proto *p, const void *data, size_t len, uint32_t max_len)
 {
 	int ret;
 
 	pthread_mutex_lock(&p->tx_lock);
-	switch (p->state) {
-	case PROTO_CONNECTED_DISABLED:
-	case PROTO_CONNECTED_ENABLED:
-		ret = 0;
-		break;
-	case PROTO_DISCONNECTED:
-		ret = -ENOTCONN;
-		break;
-	case PROTO_FAULT:
-		ret = -EIO;
-		break;
-	default:
-		ret = -EBUSY;
-		break;
-	}
+	ret = unbound_error(p->state);
 	if (ret == 0) {
 		if (len == 0)
 			ret = -ENODATA;
@@ -591,22 +593,8 @@ int proto_tx_pending(struct proto *p)
 	ret = pbuf_tx_pending(&p->tx);
 	/* An empty ring means the peer read it all, even if it has left
 	 * since; anything else counts only while the link is bound. */
-	if (ret != 0) {
-		switch (p->state) {
-		case PROTO_CONNECTED_DISABLED:
-		case PROTO_CONNECTED_ENABLED:
-			break;
-		case PROTO_DISCONNECTED:
-			ret = -ENOTCONN;
-			break;
-		case PROTO_FAULT:
-			ret = -EIO;
-			break;
-		default:
-			ret = -EBUSY;
-			break;
-		}
-	}
+	if (ret != 0 && unbound_error(p->state))
+		ret = unbound_error(p->state);
 	pthread_mutex_unlock(&p->tx_lock);
 	return ret;
 }
