@@ -59,11 +59,18 @@ struct client *client_new(int fd, struct event_base *base, event_callback_fn on_
 	}
 	c->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, on_read, c);
 	c->ev_write = event_new(base, fd, EV_WRITE | EV_PERSIST, on_write, c);
-	if (!c->ev_read || !c->ev_write)
+	/* While it is not read (link down, ring full), a hang-up of the
+	 * client must still be seen, or closed clients pile up. */
+	c->ev_hup = event_new(base, fd, EV_CLOSED | EV_PERSIST, on_read, c);
+	if (!c->ev_read || !c->ev_write || !c->ev_hup)
 		goto err_free;
+	event_add(c->ev_hup, NULL);
+	c->watching_hup = true;
 	return c;
 
 err_free:
+	if (c->ev_hup)
+		event_free(c->ev_hup);
 	if (c->ev_read)
 		event_free(c->ev_read);
 	if (c->ev_write)
@@ -80,6 +87,7 @@ void client_free(struct client *c)
 		return;
 	event_free(c->ev_read);
 	event_free(c->ev_write);
+	event_free(c->ev_hup);
 	close(c->fd);
 	while (c->q_len) {
 		relay_msg_unref(c->q[c->q_head]);
@@ -100,6 +108,18 @@ void client_set_reading(struct client *c, bool on)
 	else
 		event_del(c->ev_read);
 	c->reading = on;
+	client_watch_hup(c, !on && !c->eof);
+}
+
+void client_watch_hup(struct client *c, bool on)
+{
+	if (on == c->watching_hup)
+		return;
+	if (on)
+		event_add(c->ev_hup, NULL);
+	else
+		event_del(c->ev_hup);
+	c->watching_hup = on;
 }
 
 static void set_writing(struct client *c, bool on)

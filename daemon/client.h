@@ -48,6 +48,8 @@ struct client {
 	gid_t gid;
 	struct event *ev_read;
 	struct event *ev_write;
+	struct event *ev_hup;  /* EV_CLOSED while not reading: calls on_read */
+	bool watching_hup;
 	bool reading;  /* ev_read is added */
 	bool writing;  /* ev_write is added: the socket was full */
 	bool eof;      /* the client closed: nothing more to read or send */
@@ -83,8 +85,14 @@ struct client *client_new(int fd, struct event_base *base, event_callback_fn on_
 /** client_free() - close the socket, drop the queued references, free. */
 void client_free(struct client *c);
 
-/** client_set_reading() - add or delete the read event. */
+/**
+ * client_set_reading() - add or delete the read event; while not reading,
+ * a hang-up still calls on_read (with EV_CLOSED and without EV_READ).
+ */
 void client_set_reading(struct client *c, bool on);
+
+/** client_watch_hup() - add or delete the hang-up event. */
+void client_watch_hup(struct client *c, bool on);
 
 /**
  * client_enqueue() - append @m to the queue (no limit is checked here).

@@ -17,6 +17,8 @@
  * space (spec 1.3), so a full ring is looked at again after 1..5 ms.
  */
 #include <errno.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -568,9 +570,20 @@ static void on_client_read(evutil_socket_t fd, short what, void *arg)
 	int n;
 
 	(void)fd;
-	(void)what;
-	if (!r->reading) {
+	if (!(what & EV_READ) || !r->reading) {
+		int queued = 0;
+
 		client_set_reading(c, false);
+		if (!(what & EV_CLOSED))
+			return;
+		/* Hung up while we do not read it: gone for good if it left
+		 * nothing to deliver; otherwise its datagrams and its end of
+		 * file are read once reading resumes. */
+		if (ioctl(c->fd, SIOCINQ, &queued) == 0 && queued == 0) {
+			remove_client(r, c, NULL);
+			return;
+		}
+		client_watch_hup(c, false);
 		return;
 	}
 	n = client_read(c, r->max_send);

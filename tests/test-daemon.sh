@@ -575,10 +575,16 @@ wait_until "second attempt" 5000 has_line "$DAEMON_LOG" '^<3>instance broken: .*
 	st=1
 [ "$(field broken error)" != null ] || st=1
 "$DC" -n 100 ping "$RUN/ipc0.sock" >/dev/null || st=1
+# Its socket is not read while the link is down: clients that connect and
+# hang up must still be let go, not pile up.
+for _ in $(seq 50); do
+	"$DC" connect "$RUN/broken.sock" >/dev/null || st=1
+done
+wait_until "hung-up clients let go" "$WAIT_MS" clients_are broken 0 || st=1
 events_since "$ev" | matches '"event":"error","instance":"broken"' || st=1
 rm -f "$CONFD/60-broken.yaml"
 [ $st -eq 0 ] || diag "$(status broken)"
-result "an instance that cannot open is in state error, retried; the others run" $st
+result "an instance that cannot open is in state error, retried, lets hung-up clients go; the others run" $st
 
 # -- --check-config -----------------------------------------------------------
 st=0
