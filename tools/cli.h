@@ -340,7 +340,7 @@ void cli_print_safe(FILE *f, const char *s);
 /**
  * cli_signals_init() - route SIGINT and SIGTERM to a self-pipe so that the
  * poll loops see them; ignore SIGPIPE (write errors are reported instead).
- * @return 0 or a negative errno.
+ * @return CLI_EXIT_OK or the exit code after printing the error.
  */
 int cli_signals_init(void);
 

@@ -137,10 +137,8 @@ int cmd_monitor(int argc, char **argv)
 	}
 
 	ret = cli_signals_init();
-	if (ret < 0) {
-		cli_errf("cannot set up signal handling: %s", strerror(-ret));
-		return CLI_EXIT_ERROR;
-	}
+	if (ret)
+		return ret;
 	path = cli_control_path(control);
 	ret = cli_control_connect(path, CLI_CONTROL_TIMEOUT_MS, &fd);
 	if (ret)

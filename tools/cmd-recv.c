@@ -234,10 +234,8 @@ int cmd_recv(int argc, char **argv)
 	}
 
 	ret = cli_signals_init();
-	if (ret < 0) {
-		cli_errf("cannot set up signal handling: %s", strerror(-ret));
-		return CLI_EXIT_ERROR;
-	}
+	if (ret)
+		return ret;
 	if (d.direct)
 		return recv_direct(&lo, hex, count, timeout_ms);
 

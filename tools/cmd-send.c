@@ -594,10 +594,8 @@ int cmd_send(int argc, char **argv)
 	}
 
 	ret = cli_signals_init();
-	if (ret < 0) {
-		cli_errf("cannot set up signal handling: %s", strerror(-ret));
-		return CLI_EXIT_ERROR;
-	}
+	if (ret)
+		return ret;
 	if (d.direct)
 		return send_direct(&s, &lo, argv + optind, (size_t)(argc - optind));
 	return send_daemon(&s, &d, lo.verbose, argv + optind, (size_t)(argc - optind));

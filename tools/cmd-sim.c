@@ -230,10 +230,8 @@ int cmd_sim(int argc, char **argv)
 	}
 
 	ret = cli_signals_init();
-	if (ret < 0) {
-		cli_errf("cannot set up signal handling: %s", strerror(-ret));
-		return CLI_EXIT_ERROR;
-	}
+	if (ret)
+		return ret;
 	/* Open before allocating: the buffer size is the link's receive cap. */
 	ret = cli_link_open(&lo, true, &cb, &sim, &sim.link);
 	if (ret)

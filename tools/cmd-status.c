@@ -323,10 +323,8 @@ int cmd_status(int argc, char **argv)
 	}
 
 	ret = cli_signals_init();
-	if (ret < 0) {
-		cli_errf("cannot set up signal handling: %s", strerror(-ret));
-		return CLI_EXIT_ERROR;
-	}
+	if (ret)
+		return ret;
 	path = cli_control_path(control);
 	if (name ? asprintf(&request, "status %s", name) < 0 : !(request = strdup("status"))) {
 		cli_err("out of memory", NULL);

@@ -481,7 +481,7 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-int cli_signals_init(void)
+static int signals_setup(void)
 {
 	struct sigaction sa;
 
@@ -498,6 +498,17 @@ int cli_signals_init(void)
 	if (sigaction(SIGPIPE, &sa, NULL) < 0)
 		return -errno;
 	return 0;
+}
+
+int cli_signals_init(void)
+{
+	int ret = signals_setup();
+
+	if (ret < 0) {
+		cli_errf("cannot set up signal handling: %s", strerror(-ret));
+		return CLI_EXIT_ERROR;
+	}
+	return CLI_EXIT_OK;
 }
 
 bool cli_signalled(void)
