@@ -593,8 +593,12 @@ int proto_tx_pending(struct proto *p)
 	ret = pbuf_tx_pending(&p->tx);
 	/* An empty ring means the peer read it all, even if it has left
 	 * since; anything else counts only while the link is bound. */
-	if (ret != 0 && unbound_error(p->state))
-		ret = unbound_error(p->state);
+	if (ret != 0) {
+		int err = unbound_error(p->state);
+
+		if (err)
+			ret = err;
+	}
 	pthread_mutex_unlock(&p->tx_lock);
 	return ret;
 }
