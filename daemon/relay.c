@@ -112,13 +112,29 @@ static bool str_eq(const char *a, const char *b)
 
 static bool region_eq(const struct icmsg_region_config *a, const struct icmsg_region_config *b)
 {
-	return a->type == b->type && str_eq(a->path, b->path) && a->offset == b->offset &&
+	return a->type == b->type && str_eq(a->path, b->path) &&
+	       str_eq(a->uio.device, b->uio.device) && a->uio.map == b->uio.map &&
+	       str_eq(a->uio.map_name, b->uio.map_name) && a->offset == b->offset &&
 	       a->size == b->size;
+}
+
+static bool reg_eq(const struct icmsg_mbox_reg *a, const struct icmsg_mbox_reg *b)
+{
+	return a->enabled == b->enabled && a->offset == b->offset && a->value == b->value &&
+	       a->width == b->width && a->op == b->op;
 }
 
 static bool mbox_eq(const struct icmsg_mbox_config *a, const struct icmsg_mbox_config *b)
 {
-	return a->type == b->type && str_eq(a->path, b->path);
+	if (a->type != b->type || !str_eq(a->path, b->path) ||
+	    !str_eq(a->uio_device, b->uio_device) || a->irq_rearm != b->irq_rearm ||
+	    a->fd != b->fd || !region_eq(&a->regs, &b->regs) || !reg_eq(&a->write, &b->write) ||
+	    !reg_eq(&a->status, &b->status) || !reg_eq(&a->ack, &b->ack))
+		return false;
+	for (size_t i = 0; i < ICMSG_MBOX_ENABLE_MAX; i++)
+		if (!reg_eq(&a->enable[i], &b->enable[i]))
+			return false;
+	return true;
 }
 
 bool relay_config_equal(const struct relay *r, const struct icmsg_link_config *cfg,
@@ -147,6 +163,31 @@ bool relay_config_equal(const struct relay *r, const struct icmsg_link_config *c
 	       b->disconnect_on_unbound == rcfg->disconnect_on_unbound;
 }
 
+#define RELAY_STRINGS 20
+
+/* Every string of the relay's settings, for copying and freeing alike. */
+static size_t config_strings(struct relay *r, const char **ret[RELAY_STRINGS])
+{
+	struct icmsg_region_config *regions[] = { &r->cfg.tx_region, &r->cfg.rx_region,
+						  &r->cfg.tx_mbox.regs, &r->cfg.rx_mbox.regs };
+	size_t n = 0;
+
+	ret[n++] = &r->cfg.name;
+	for (size_t i = 0; i < ARRAY_SIZE(regions); i++) {
+		ret[n++] = &regions[i]->path;
+		ret[n++] = &regions[i]->uio.device;
+		ret[n++] = &regions[i]->uio.map_name;
+	}
+	ret[n++] = &r->cfg.tx_mbox.path;
+	ret[n++] = &r->cfg.rx_mbox.path;
+	ret[n++] = &r->cfg.tx_mbox.uio_device;
+	ret[n++] = &r->cfg.rx_mbox.uio_device;
+	ret[n++] = &r->rcfg.socket_path;
+	ret[n++] = &r->rcfg.socket_owner;
+	ret[n++] = &r->rcfg.socket_group;
+	return n;
+}
+
 /* Replace *@s by a copy of itself. Return: false if out of memory. */
 static bool own(const char **s)
 {
@@ -167,35 +208,25 @@ static bool own(const char **s)
  */
 static bool own_config(struct relay *r)
 {
-	const char **strs[] = {
-		&r->cfg.name,	       &r->cfg.tx_region.path, &r->cfg.rx_region.path,
-		&r->cfg.tx_mbox.path,  &r->cfg.rx_mbox.path,   &r->rcfg.socket_path,
-		&r->rcfg.socket_owner, &r->rcfg.socket_group,
-	};
+	const char **strs[RELAY_STRINGS];
 	bool ok = true;
-	size_t i;
+	size_t i, n;
 
-	for (i = 0; i < ARRAY_SIZE(strs); i++)
+	n = config_strings(r, strs);
+	for (i = 0; i < n; i++)
 		if (!own(strs[i]))
 			ok = false;
 	return ok;
 }
 
-static void disown(const char *s)
-{
-	free((char *)s);
-}
-
 static void free_config(struct relay *r)
 {
-	disown(r->cfg.name);
-	disown(r->cfg.tx_region.path);
-	disown(r->cfg.rx_region.path);
-	disown(r->cfg.tx_mbox.path);
-	disown(r->cfg.rx_mbox.path);
-	disown(r->rcfg.socket_path);
-	disown(r->rcfg.socket_owner);
-	disown(r->rcfg.socket_group);
+	const char **strs[RELAY_STRINGS];
+	size_t i, n;
+
+	n = config_strings(r, strs);
+	for (i = 0; i < n; i++)
+		free((char *)*strs[i]);
 }
 
 const char *relay_name(const struct relay *r)

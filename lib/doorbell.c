@@ -1,105 +1,46 @@
 // SPDX-License-Identifier: MIT
-/* Doorbell backends. For now: named FIFOs, one byte per signal (spec 6.2). */
+/* Doorbells: backend dispatch. The backends live in lib/transport/. */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "doorbell.h"
+#include "transport/transport.h"
 
-static int fifo_ring(struct doorbell *db)
+static void doorbell_reset(struct doorbell *db)
 {
-	static const uint8_t one = 1;
-
-	for (;;) {
-		if (write(db->fd, &one, 1) == 1)
-			return 0;
-		/* A full FIFO means the peer has unread signals and is due
-		 * to wake anyway. */
-		if (errno == EAGAIN)
-			return 0;
-		if (errno != EINTR)
-			return -errno;
-	}
-}
-
-static int fifo_drain(struct doorbell *db)
-{
-	uint8_t buf[256];
-	int got = 0;
-	ssize_t n;
-
-	/* Read until a short read: any signal raised after this leaves a
-	 * byte behind and makes the fd readable again (spec 6.2). */
-	for (;;) {
-		n = read(db->fd, buf, sizeof(buf));
-		if (n > 0) {
-			got = 1;
-			if ((size_t)n < sizeof(buf))
-				return got;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN)
-			return -errno;
-		return got;
-	}
-}
-
-static void fifo_close(struct doorbell *db)
-{
-	if (db->fd >= 0)
-		close(db->fd);
-}
-
-static const struct doorbell_ops fifo_ops = {
-	.name = "fifo",
-	.ring = fifo_ring,
-	.drain = fifo_drain,
-	.close = fifo_close,
-};
-
-static int fifo_open(struct doorbell *db, const struct icmsg_mbox_config *cfg, bool create,
-		     const struct logger *log)
-{
-	struct stat st;
-	int fd, err;
-
-	if (!cfg->path || !cfg->path[0])
-		return -EINVAL;
-	if (create && mkfifo(cfg->path, 0600) < 0 && errno != EEXIST) {
-		err = -errno;
-		log_msg(log, LOG_ERR, "doorbell %s: mkfifo: %s", cfg->path, strerror(-err));
-		return err;
-	}
-	/* O_RDWR: open never blocks and the FIFO keeps bytes written while
-	 * the other side is not running (Linux behaviour, spec 6.2). */
-	fd = open(cfg->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		log_msg(log, LOG_ERR, "doorbell %s: cannot open: %s", cfg->path, strerror(-err));
-		return err;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
-		log_msg(log, LOG_ERR, "doorbell %s: not a FIFO", cfg->path);
-		close(fd);
-		return -EINVAL;
-	}
-	db->fd = fd;
-	db->ops = &fifo_ops;
-	return 0;
+	memset(db, 0, sizeof(*db));
+	db->fd = -1;
 }
 
 int doorbell_open(struct doorbell *db, const struct icmsg_mbox_config *cfg, bool create,
 		  const struct logger *log)
 {
-	db->fd = -1;
-	db->ops = NULL;
+	doorbell_reset(db);
 	switch (cfg->type) {
 	case ICMSG_MBOX_FIFO:
-		return fifo_open(db, cfg, create, log);
+		return doorbell_fifo_open(db, cfg, create, log);
+	case ICMSG_MBOX_EVENTFD:
+		return doorbell_eventfd_open(db, cfg, log);
+	case ICMSG_MBOX_UIO_IRQ:
+		return doorbell_uio_open(db, cfg, log);
+	case ICMSG_MBOX_MMIO:
+		return doorbell_mmio_open(db, cfg, log);
+	}
+	return -EINVAL;
+}
+
+int doorbell_probe(const struct icmsg_mbox_config *cfg, bool create, const struct logger *log)
+{
+	switch (cfg->type) {
+	case ICMSG_MBOX_FIFO:
+		return doorbell_fifo_probe(cfg, create, log);
+	case ICMSG_MBOX_EVENTFD:
+		return doorbell_eventfd_probe(cfg, log);
+	case ICMSG_MBOX_UIO_IRQ:
+		return doorbell_uio_probe(cfg, log);
+	case ICMSG_MBOX_MMIO:
+		return doorbell_mmio_probe(cfg, log);
 	}
 	return -EINVAL;
 }
@@ -108,6 +49,8 @@ void doorbell_close(struct doorbell *db)
 {
 	if (db->ops && db->ops->close)
 		db->ops->close(db);
-	db->ops = NULL;
-	db->fd = -1;
+	if (db->fd >= 0)
+		close(db->fd);
+	region_close(&db->regs);
+	doorbell_reset(db);
 }

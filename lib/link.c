@@ -20,6 +20,7 @@
 /* Read by icmsg_link_get_info() on any thread: relaxed atomics. */
 struct link_stats {
 	uint64_t tx_msgs, tx_bytes, rx_msgs, rx_bytes, bonds, unbinds, errors;
+	uint64_t doorbells_rung, doorbells_received;
 };
 
 #define STAT_ADD(link, field, v) __atomic_fetch_add(&(link)->st.field, (v), __ATOMIC_RELAXED)
@@ -27,7 +28,8 @@ struct link_stats {
 
 struct icmsg_link {
 	struct icmsg_link_config cfg; /* strings point into the copies below */
-	char *name, *tx_path, *rx_path, *tx_mbox, *rx_mbox;
+	char *strings[20]; /* owned copies of every string of cfg */
+	size_t n_strings;
 	char *log_prefix;
 	struct logger log;
 	struct icmsg_link_callbacks cb;
@@ -114,9 +116,19 @@ static void start_bonding(struct icmsg_link *link, uint64_t now)
 	link->notify_next = link->notify_interval ? now + link->notify_interval : 0;
 }
 
-static void ring_peer(struct icmsg_link *link)
+/* Ring the peer's doorbell and count it. */
+static int ring_counted(struct icmsg_link *link)
 {
 	int ret = doorbell_ring(&link->tx_db);
+
+	if (ret == 0)
+		STAT_ADD(link, doorbells_rung, 1);
+	return ret;
+}
+
+static void ring_peer(struct icmsg_link *link)
+{
+	int ret = ring_counted(link);
 
 	if (ret < 0)
 		log_msg(&link->log, LOG_ERR, "cannot ring the peer: %s", strerror(-ret));
@@ -239,27 +251,51 @@ static void run_timers(struct icmsg_link *link, uint64_t now)
 
 /* ---- open / close ---- */
 
-static char *dup_or_null(const char *s)
+/* Replace the borrowed string *s by an owned copy. */
+static int own_string(struct icmsg_link *link, const char **s)
 {
-	return s ? strdup(s) : NULL;
+	char *copy;
+
+	if (!*s)
+		return 0;
+	if (link->n_strings == ARRAY_SIZE(link->strings))
+		return -ENOMEM;
+	copy = strdup(*s);
+	if (!copy)
+		return -ENOMEM;
+	link->strings[link->n_strings++] = copy;
+	*s = copy;
+	return 0;
+}
+
+static int own_region_strings(struct icmsg_link *link, struct icmsg_region_config *r)
+{
+	if (own_string(link, &r->path) < 0 || own_string(link, &r->uio.device) < 0 ||
+	    own_string(link, &r->uio.map_name) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int own_mbox_strings(struct icmsg_link *link, struct icmsg_mbox_config *m)
+{
+	if (own_string(link, &m->path) < 0 || own_string(link, &m->uio_device) < 0 ||
+	    own_region_strings(link, &m->regs) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 static int link_copy_config(struct icmsg_link *link, const struct icmsg_link_config *cfg)
 {
 	link->cfg = *cfg;
-	link->name = strdup(cfg->name ? cfg->name : "icmsg");
-	link->tx_path = dup_or_null(cfg->tx_region.path);
-	link->rx_path = dup_or_null(cfg->rx_region.path);
-	link->tx_mbox = dup_or_null(cfg->tx_mbox.path);
-	link->rx_mbox = dup_or_null(cfg->rx_mbox.path);
-	if (!link->name || !link->tx_path || !link->rx_path || !link->tx_mbox || !link->rx_mbox)
+	if (!link->cfg.name)
+		link->cfg.name = "icmsg";
+	if (own_string(link, &link->cfg.name) < 0 ||
+	    own_region_strings(link, &link->cfg.tx_region) < 0 ||
+	    own_region_strings(link, &link->cfg.rx_region) < 0 ||
+	    own_mbox_strings(link, &link->cfg.tx_mbox) < 0 ||
+	    own_mbox_strings(link, &link->cfg.rx_mbox) < 0)
 		return -ENOMEM;
-	link->cfg.name = link->name;
-	link->cfg.tx_region.path = link->tx_path;
-	link->cfg.rx_region.path = link->rx_path;
-	link->cfg.tx_mbox.path = link->tx_mbox;
-	link->cfg.rx_mbox.path = link->rx_mbox;
-	if (asprintf(&link->log_prefix, "link %s", link->name) < 0) {
+	if (asprintf(&link->log_prefix, "link %s", link->cfg.name) < 0) {
 		link->log_prefix = NULL;
 		return -ENOMEM;
 	}
@@ -274,9 +310,16 @@ static int link_open_transport(struct icmsg_link *link)
 	int ret;
 
 	if (c->create) {
-		const char *paths[] = { c->tx_region.path, c->rx_region.path, c->tx_mbox.path,
-					c->rx_mbox.path };
+		/* Only the simulation's files and FIFOs are ever created. */
+		const char *paths[] = {
+			c->tx_region.type == ICMSG_REGION_FILE ? c->tx_region.path : NULL,
+			c->rx_region.type == ICMSG_REGION_FILE ? c->rx_region.path : NULL,
+			c->tx_mbox.type == ICMSG_MBOX_FIFO ? c->tx_mbox.path : NULL,
+			c->rx_mbox.type == ICMSG_MBOX_FIFO ? c->rx_mbox.path : NULL,
+		};
 		for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+			if (!paths[i])
+				continue;
 			ret = mkdir_parents(paths[i]);
 			if (ret < 0) {
 				log_msg(&link->log, LOG_ERR, "cannot create the directory of %s: %s",
@@ -430,11 +473,8 @@ ICMSG_EXPORT struct icmsg_link *icmsg_link_close(struct icmsg_link *link)
 	region_close(&link->tx_reg);
 	region_close(&link->rx_reg);
 	free(link->rxbuf);
-	free(link->name);
-	free(link->tx_path);
-	free(link->rx_path);
-	free(link->tx_mbox);
-	free(link->rx_mbox);
+	for (size_t i = 0; i < link->n_strings; i++)
+		free(link->strings[i]);
 	free(link->log_prefix);
 	free(link);
 	return NULL;
@@ -509,8 +549,10 @@ static int process_locked(struct icmsg_link *link)
 	err = doorbell_drain(&link->rx_db);
 	if (err < 0)
 		log_msg(&link->log, LOG_ERR, "doorbell: %s", strerror(-err));
-	else if (err > 0)
+	else if (err > 0) {
+		STAT_ADD(link, doorbells_received, (uint64_t)err);
 		did = 1;
+	}
 	if (read(link->timerfd, &expirations, sizeof(expirations)) == sizeof(expirations))
 		did = 1;
 
@@ -595,6 +637,8 @@ ICMSG_EXPORT int icmsg_link_get_info(const struct icmsg_link *link, struct icmsg
 	ret->bonds = STAT_GET(link, bonds);
 	ret->unbinds = STAT_GET(link, unbinds);
 	ret->errors = STAT_GET(link, errors);
+	ret->doorbells_rung = STAT_GET(link, doorbells_rung);
+	ret->doorbells_received = STAT_GET(link, doorbells_received);
 	ret->tx_used_max = __atomic_load_n(&link->proto.tx.used_max, __ATOMIC_RELAXED);
 	ret->rx_used_max = __atomic_load_n(&link->proto.rx.used_max, __ATOMIC_RELAXED);
 	ret->tx_ring_size = link->proto.tx.l.len;
@@ -604,7 +648,7 @@ ICMSG_EXPORT int icmsg_link_get_info(const struct icmsg_link *link, struct icmsg
 
 ICMSG_EXPORT const char *icmsg_link_get_name(const struct icmsg_link *link)
 {
-	return link ? link->name : "";
+	return link ? link->cfg.name : "";
 }
 
 /* ---- messages ---- */
@@ -621,7 +665,7 @@ ICMSG_EXPORT int icmsg_link_send(struct icmsg_link *link, const void *data, size
 	STAT_ADD(link, tx_msgs, 1);
 	STAT_ADD(link, tx_bytes, (uint64_t)len);
 	/* One signal per send, after the index store (spec 4.1). */
-	err = doorbell_ring(&link->tx_db);
+	err = ring_counted(link);
 	return err < 0 ? err : ret;
 }
 

@@ -28,13 +28,18 @@ struct region_ops {
 	void (*close)(struct region *r);
 };
 
-/** struct region - a mapped region; @base points at its first byte. */
+/**
+ * struct region - a mapped region; @base points at its first byte.
+ * @io: device or uncached memory (UIO, /dev/mem): copies use only aligned
+ * accesses, which such mappings require (unaligned ones fault on Arm).
+ */
 struct region {
 	uint8_t *base;
 	size_t size;
 	const struct region_ops *ops;
 	void *map;      /* page-aligned mapping that contains the region */
 	size_t map_len;
+	bool io;
 	bool bad_access; /* an accessor was asked for bytes outside the region */
 };
 
@@ -46,6 +51,14 @@ struct region {
  */
 int region_open(struct region *r, const struct icmsg_region_config *cfg, bool create,
 		bool readonly, const struct logger *log);
+
+/**
+ * region_probe() - check that the region of @cfg can be opened, without
+ * mapping or creating anything. Problems are logged as errors.
+ * Return: 0, -EOPNOTSUPP (the machine has no UIO or /dev/mem), or a
+ * negative errno.
+ */
+int region_probe(const struct icmsg_region_config *cfg, bool create, const struct logger *log);
 
 /** region_init_mem() - use caller-owned memory (tests, inspection of copies). */
 void region_init_mem(struct region *r, void *mem, size_t size);
@@ -87,6 +100,12 @@ static inline void region_full_fence(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+/** io_copy_from() - copy out of device memory with aligned loads only. */
+void io_copy_from(void *dst, const volatile uint8_t *src, size_t n);
+
+/** io_copy_to() - copy into device memory with aligned stores only. */
+void io_copy_to(volatile uint8_t *dst, const void *src, size_t n);
+
 /** region_read() - copy @n bytes at @off out of the region (zeroes if out of range). */
 static inline void region_read(struct region *r, size_t off, void *dst, size_t n)
 {
@@ -95,17 +114,81 @@ static inline void region_read(struct region *r, size_t off, void *dst, size_t n
 	/* n == 0 allows dst == NULL: memcpy(NULL, ..., 0) is undefined. */
 	if (n == 0)
 		return;
-	if (ok)
-		memcpy(dst, r->base + off, n);
-	else
+	if (!ok)
 		memset(dst, 0, n);
+	else if (r->io)
+		io_copy_from(dst, r->base + off, n);
+	else
+		memcpy(dst, r->base + off, n);
 }
 
 /** region_write() - copy @n bytes into the region at @off. */
 static inline void region_write(struct region *r, size_t off, const void *src, size_t n)
 {
-	if (region_range_ok(r, off, n) && n)
+	if (!region_range_ok(r, off, n) || n == 0)
+		return;
+	if (r->io)
+		io_copy_to(r->base + off, src, n);
+	else
 		memcpy(r->base + off, src, n);
+}
+
+/**
+ * region_io_barrier() - order every earlier store to shared memory before
+ * a following store to a device register (a doorbell), as the kernel's
+ * wmb() before writel(): the peer must see the ring before the interrupt.
+ */
+static inline void region_io_barrier(void)
+{
+#if defined(__aarch64__) || (defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7)
+	__asm__ __volatile__("dsb st" ::: "memory");
+#elif defined(__riscv)
+	__asm__ __volatile__("fence w,o" ::: "memory");
+#else
+	/* x86: stores are not reordered with other stores, UC ones included. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
+/**
+ * region_reg_read() - one volatile load of @width bits (8, 16, 32) at
+ * @off, little-endian. Return: the value, 0 if out of range or unaligned.
+ */
+static inline uint32_t region_reg_read(struct region *r, size_t off, unsigned int width)
+{
+	size_t n = width / 8;
+
+	if (!region_range_ok(r, off, n) || (off % n))
+		return 0;
+	switch (width) {
+	case 8:
+		return *(volatile uint8_t *)(r->base + off);
+	case 16:
+		return le16toh(*(volatile uint16_t *)(void *)(r->base + off));
+	case 32:
+		return le32toh(*(volatile uint32_t *)(void *)(r->base + off));
+	}
+	return 0;
+}
+
+/** region_reg_write() - one volatile store of @width bits at @off. */
+static inline void region_reg_write(struct region *r, size_t off, unsigned int width, uint32_t v)
+{
+	size_t n = width / 8;
+
+	if (!region_range_ok(r, off, n) || (off % n))
+		return;
+	switch (width) {
+	case 8:
+		*(volatile uint8_t *)(r->base + off) = (uint8_t)v;
+		break;
+	case 16:
+		*(volatile uint16_t *)(void *)(r->base + off) = htole16((uint16_t)v);
+		break;
+	case 32:
+		*(volatile uint32_t *)(void *)(r->base + off) = htole32(v);
+		break;
+	}
 }
 
 #endif

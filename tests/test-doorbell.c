@@ -54,11 +54,11 @@ static void test_doorbell_ring_and_drain(void **state)
 	assert_false(readable(&rx));
 	assert_int_equal(doorbell_drain(&rx), 0);
 
-	/* Signals coalesce: many rings, one drain, quiet again. */
+	/* Many rings, one drain that counts them all, quiet again. */
 	for (int i = 0; i < 1000; i++)
 		assert_int_equal(doorbell_ring(&tx), 0);
 	assert_true(readable(&rx));
-	assert_int_equal(doorbell_drain(&rx), 1);
+	assert_int_equal(doorbell_drain(&rx), 1000);
 	assert_false(readable(&rx));
 	assert_int_equal(doorbell_drain(&rx), 0);
 	doorbell_close(&tx);
@@ -91,7 +91,9 @@ static void test_doorbell_full_fifo_is_not_an_error(void **state)
 	/* Far beyond the pipe capacity: EAGAIN means already signalled. */
 	for (int i = 0; i < 200000; i++)
 		assert_int_equal(doorbell_ring(&tx), 0);
-	assert_int_equal(doorbell_drain(&rx), 1);
+	/* What the pipe held: at least one page, at most its capacity. */
+	int got = doorbell_drain(&rx);
+	assert_true(got >= 4096 && got < 200000);
 	assert_false(readable(&rx));
 	doorbell_close(&tx);
 	doorbell_close(&rx);

@@ -56,26 +56,88 @@ enum icmsg_unbound_mode {
 
 /** How a region is reached. */
 enum icmsg_region_type {
-	ICMSG_REGION_FILE = 0, /**< byte range of a regular file (simulation) */
+	ICMSG_REGION_FILE = 0, /**< byte range of a file (simulation, PCI sysfs resourceN) */
+	ICMSG_REGION_UIO,      /**< byte range of one map of a UIO device */
+	ICMSG_REGION_DEVMEM,   /**< physical address range through /dev/mem */
 };
 
-/** One shared-memory region. */
+/**
+ * A UIO device and one of its memory maps. Devices are looked up under
+ * /sys/class/uio and opened as /dev/uioN (both below $ICMSG_SYSROOT if
+ * that is set: a testing aid for fake sysfs trees).
+ */
+struct icmsg_uio_config {
+	const char *device;   /**< the name in /sys/class/uio/uioN/name, "uioN" or "/dev/uioN" */
+	int map;              /**< map index (0); ignored when map_name is set */
+	const char *map_name; /**< select the map by /sys/class/uio/uioN/maps/mapM/name */
+};
+
+/** One shared-memory region (or a register window, see icmsg_mbox_config). */
 struct icmsg_region_config {
 	enum icmsg_region_type type;
-	const char *path; /**< file path (ICMSG_REGION_FILE) */
-	uint64_t offset;  /**< byte offset in the file */
-	uint64_t size;    /**< region size in bytes */
+	const char *path;            /**< ICMSG_REGION_FILE: the file */
+	struct icmsg_uio_config uio; /**< ICMSG_REGION_UIO: device and map */
+	/**
+	 * First byte: offset in the file (FILE), offset from the start of the
+	 * map's memory (UIO), physical address (DEVMEM).
+	 */
+	uint64_t offset;
+	uint64_t size;               /**< size in bytes */
 };
 
 /** How a doorbell is rung or received. */
 enum icmsg_mbox_type {
-	ICMSG_MBOX_FIFO = 0, /**< named FIFO, one byte per signal (simulation) */
+	ICMSG_MBOX_FIFO = 0, /**< named FIFO, one byte per signal (simulation); tx or rx */
+	ICMSG_MBOX_UIO_IRQ,  /**< rx: the interrupt of a UIO device (read the count, re-arm) */
+	ICMSG_MBOX_MMIO,     /**< tx: a write to a mailbox register */
+	ICMSG_MBOX_EVENTFD,  /**< tx or rx: an eventfd (virtual machines, tests) */
 };
 
-/** One doorbell direction. */
+/** What a register access does. */
+enum icmsg_reg_op {
+	ICMSG_REG_WRITE = 0, /**< write value */
+	ICMSG_REG_SET,       /**< read, OR value in, write back */
+	ICMSG_REG_CLEAR,     /**< read, clear the bits of value, write back */
+};
+
+/** One mailbox register access inside a register window. */
+struct icmsg_mbox_reg {
+	bool enabled;          /**< false: no such access */
+	uint32_t offset;       /**< byte offset in the window, a multiple of width / 8 */
+	uint32_t value;        /**< value written or bits changed; for status, the mask */
+	uint8_t width;         /**< access width in bits: 8, 16 or 32 (default 32) */
+	enum icmsg_reg_op op;  /**< ignored for status */
+};
+
+/** Register accesses an interrupt doorbell can make at open. */
+#define ICMSG_MBOX_ENABLE_MAX 4
+
+/**
+ * One doorbell direction. Register windows are mapped like regions (a UIO
+ * map, a /dev/mem page or a PCI sysfs resourceN file) and accessed with
+ * single volatile loads and stores of the given width; a ring is ordered
+ * after every earlier write to the rings.
+ */
 struct icmsg_mbox_config {
 	enum icmsg_mbox_type type;
-	const char *path; /**< FIFO path (ICMSG_MBOX_FIFO) */
+	const char *path;        /**< ICMSG_MBOX_FIFO: the FIFO */
+	const char *uio_device;  /**< ICMSG_MBOX_UIO_IRQ: as icmsg_uio_config.device */
+	bool irq_rearm;          /**< UIO_IRQ: write 1 to /dev/uioN after each interrupt (true) */
+	int fd;                  /**< ICMSG_MBOX_EVENTFD: borrowed, duplicated by open (-1) */
+	struct icmsg_region_config regs; /**< MMIO; UIO_IRQ status/ack (size 0: none) */
+	struct icmsg_mbox_reg write;     /**< MMIO: the access that rings the peer */
+	/**
+	 * UIO_IRQ, for an interrupt shared by several channels: read this
+	 * register and test value as a mask; clear bits mean the interrupt was
+	 * another channel's (the ring is still checked).
+	 */
+	struct icmsg_mbox_reg status;
+	struct icmsg_mbox_reg ack;    /**< UIO_IRQ: acknowledge, before re-arming */
+	/**
+	 * UIO_IRQ: done once at open, in order, e.g. set the channel's
+	 * interrupt-enable bit and clear its mask bit
+	 */
+	struct icmsg_mbox_reg enable[ICMSG_MBOX_ENABLE_MAX];
 };
 
 /**
@@ -115,6 +177,21 @@ void icmsg_link_config_init(struct icmsg_link_config *cfg);
  */
 int icmsg_link_config_check(const struct icmsg_link_config *cfg,
 			    const char **ret_field, const char **ret_msg);
+
+/**
+ * Check that what @p cfg refers to exists on this machine, without mapping,
+ * creating or changing anything: UIO devices and their maps (and that each
+ * region or register window fits its map), /dev/mem, register-window files,
+ * eventfds, and, unless cfg->create is set, the region files and FIFOs.
+ * @param cfg     a configuration that passed icmsg_link_config_check()
+ * @param ret_msg on failure (if not NULL), a malloc'd "key: message" text
+ *                (e.g. "tx-region.uio: no UIO device named 'shm'"); must be
+ *                freed by the caller using free()
+ * @return 0, -EOPNOTSUPP if the configuration needs UIO or /dev/mem and this
+ *         machine has none (nothing could be checked), -ENOENT, -ERANGE (a
+ *         region does not fit its map or file), -EACCES, -EINVAL, -ENOMEM.
+ */
+int icmsg_link_config_probe(const struct icmsg_link_config *cfg, char **ret_msg);
 
 /* ------------------------------------------------------------------------ */
 /* YAML configuration files                                                 */
@@ -330,6 +407,8 @@ struct icmsg_link_info {
 	uint32_t rx_used_max;   /**< high-water mark of our rx ring, bytes */
 	uint32_t tx_ring_size;  /**< data area of the tx ring, bytes */
 	uint32_t rx_ring_size;  /**< data area of the rx ring, bytes */
+	uint64_t doorbells_rung;     /**< signals we sent the peer */
+	uint64_t doorbells_received; /**< signals seen: FIFO bytes, eventfd counts, interrupts */
 };
 
 /** Fill @p ret with the link's counters. @return 0 or -EINVAL. */
