@@ -20,19 +20,26 @@
  * fields it reads and is skipped when one of them is bad, so each mistake
  * is reported once, at the key that holds it.
  *
+ * A region, and a doorbell written as a mapping, name their backend with
+ * exactly one key (path, uio or address; fifo, eventfd, uio or registers);
+ * keys that do not apply to it are refused, not ignored. The rules of the
+ * resulting struct (types, directions, register accesses) are the
+ * checker's, shared with icmsg_link_config_check().
+ *
  * icmsg_config_load_files() loads a main file and drop-ins as one
  * configuration (docs/icmsgd.md). Each error line names its own file; the
  * lines are grouped by file in the order the caller gave them. The checks
- * between instances (names, regions, FIFOs, socket paths) span all files and
- * report at the later instance; one in another file is named "FILE:LINE"
- * instead of "line LINE". The "daemon" section is read from the main file
- * only, before its instances, because socket paths resolve against its
- * runtime-dir: unlike region and FIFO paths, which stay relative to the YAML
- * file, sockets live in the daemon's own directory.
+ * between instances (names, regions, FIFOs, eventfds, socket paths) span all
+ * files and report at the later instance; one in another file is named
+ * "FILE:LINE" instead of "line LINE". The "daemon" section is read from the
+ * main file only, before its instances, because socket paths resolve against
+ * its runtime-dir: unlike region and FIFO paths, which stay relative to the
+ * YAML file, sockets live in the daemon's own directory.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,29 +70,57 @@
 #define QUEUE_LIMIT_MAX 1000000
 #define DEFAULT_RUNTIME_DIR "/run/icmsgd"
 #define DEFAULT_MODE 0660
+/* The kernel's MAX_UIO_MAPS. */
+#define UIO_MAPS_MAX 5
 
 /*
  * Fields of one instance, in the order icmsg_link_config_check() checks them.
- * A region's sub-fields follow its own entry at fixed distances (REG_*), so
- * the same code serves both regions.
+ * Every key that can be at fault has a field, so that each message names
+ * the full key. Nested mappings are blocks of fields at fixed distances from
+ * their own entry: a region or register window (REG_*), a register access
+ * (ACC_*) and a doorbell (MB_*), so the same code serves every copy.
  */
+enum {
+	REG_PATH = 1,
+	REG_UIO,
+	REG_MAP,
+	REG_MAP_NAME,
+	REG_ADDRESS,
+	REG_OFFSET,
+	REG_SIZE,
+	REG_COUNT
+};
+
+enum { ACC_OFFSET = 1, ACC_VALUE, ACC_WIDTH, ACC_OP, ACC_COUNT };
+
+enum {
+	MB_FIFO = 1,
+	MB_EVENTFD,
+	MB_UIO,
+	MB_REARM,
+	MB_REGS,
+	MB_WRITE = MB_REGS + REG_COUNT,
+	MB_STATUS = MB_WRITE + ACC_COUNT,
+	MB_ACK = MB_STATUS + ACC_COUNT,
+	MB_ENABLE = MB_ACK + ACC_COUNT, /* the sequence; its items follow */
+	MB_ENABLE_0,
+	MB_COUNT = MB_ENABLE_0 + ICMSG_MBOX_ENABLE_MAX * ACC_COUNT
+};
+
+/* The field of item @k of a doorbell's enable sequence, from the doorbell. */
+#define MB_ENABLE_ITEM(k) (MB_ENABLE_0 + (k) * ACC_COUNT)
+
 enum cfg_field {
 	F_NAME,
 	F_COMPATIBLE,
 	F_DCACHE,
 	F_UNBOUND,
 	F_TX_REGION,
-	F_TX_PATH,
-	F_TX_OFFSET,
-	F_TX_SIZE,
-	F_RX_REGION,
-	F_RX_PATH,
-	F_RX_OFFSET,
-	F_RX_SIZE,
-	F_MBOXES,
+	F_RX_REGION = F_TX_REGION + REG_COUNT,
+	F_MBOXES = F_RX_REGION + REG_COUNT,
 	F_MBOX_TX,
-	F_MBOX_RX,
-	F_PEER_RX,
+	F_MBOX_RX = F_MBOX_TX + MB_COUNT,
+	F_PEER_RX = F_MBOX_RX + MB_COUNT,
 	F_RX_BUF,
 	F_REPEAT,
 	F_TIMEOUT,
@@ -104,36 +139,84 @@ enum cfg_field {
 	F_COUNT
 };
 
-_Static_assert(F_COUNT <= 32, "the bad-field sets are uint32_t");
+/* The blocks of mboxes and socket: the mapping and everything in it. */
+#define MBOXES_FIELDS (F_PEER_RX - F_MBOXES)
+#define SOCKET_FIELDS (F_SOCK_GROUP + 1 - F_SOCKET)
 
-enum { REG_PATH = 1, REG_OFFSET = 2, REG_SIZE = 3 };
+/* A set of fields, e.g. those known to be bad. */
+#define FSET_WORDS ((F_COUNT + 63) / 64)
+struct fset {
+	uint64_t w[FSET_WORDS];
+};
 
-#define FBIT(f) (UINT32_C(1) << (f))
-#define REGION_BITS(base) \
-	(FBIT(base) | FBIT((base) + REG_PATH) | FBIT((base) + REG_OFFSET) | \
-	 FBIT((base) + REG_SIZE))
-#define MBOX_BITS (FBIT(F_MBOXES) | FBIT(F_MBOX_TX) | FBIT(F_MBOX_RX))
-#define SOCKET_BITS \
-	(FBIT(F_SOCKET) | FBIT(F_SOCK_PATH) | FBIT(F_SOCK_MODE) | FBIT(F_SOCK_OWNER) | \
-	 FBIT(F_SOCK_GROUP))
+static void fset_add(struct fset *s, int f)
+{
+	s->w[f / 64] |= UINT64_C(1) << (f % 64);
+}
+
+/* Add fields @first to @first + @n - 1: a whole block. */
+static void fset_add_block(struct fset *s, int first, int n)
+{
+	int i;
+
+	for (i = first; i < first + n; i++)
+		fset_add(s, i);
+}
+
+static void fset_fill(struct fset *s)
+{
+	memset(s, 0xff, sizeof(*s));
+}
+
+static bool fset_has(const struct fset *s, int f)
+{
+	return s->w[f / 64] & (UINT64_C(1) << (f % 64));
+}
+
+/* Whether fields @first to @first + @n - 1 are all outside @s. */
+static bool fset_block_clear(const struct fset *s, int first, int n)
+{
+	int i;
+
+	for (i = first; i < first + n; i++)
+		if (fset_has(s, i))
+			return false;
+	return true;
+}
 
 /* The YAML key of each field, relative to the instance. */
+#define REGION_KEYS(base, pre) \
+	[base] = pre, [(base) + REG_PATH] = pre ".path", [(base) + REG_UIO] = pre ".uio", \
+	[(base) + REG_MAP] = pre ".map", [(base) + REG_MAP_NAME] = pre ".map-name", \
+	[(base) + REG_ADDRESS] = pre ".address", [(base) + REG_OFFSET] = pre ".offset", \
+	[(base) + REG_SIZE] = pre ".size"
+#define ACCESS_KEYS(base, pre, value) \
+	[base] = pre, [(base) + ACC_OFFSET] = pre ".offset", [(base) + ACC_VALUE] = pre value, \
+	[(base) + ACC_WIDTH] = pre ".width", [(base) + ACC_OP] = pre ".op"
+#define MBOX_KEYS(base, pre) \
+	[base] = pre, [(base) + MB_FIFO] = pre ".fifo", [(base) + MB_EVENTFD] = pre ".eventfd", \
+	[(base) + MB_UIO] = pre ".uio", [(base) + MB_REARM] = pre ".rearm", \
+	REGION_KEYS((base) + MB_REGS, pre ".registers"), \
+	ACCESS_KEYS((base) + MB_WRITE, pre ".write", ".value"), \
+	ACCESS_KEYS((base) + MB_STATUS, pre ".status", ".mask"), \
+	ACCESS_KEYS((base) + MB_ACK, pre ".ack", ".value"), [(base) + MB_ENABLE] = pre ".enable", \
+	ACCESS_KEYS((base) + MB_ENABLE_ITEM(0), pre ".enable[0]", ".value"), \
+	ACCESS_KEYS((base) + MB_ENABLE_ITEM(1), pre ".enable[1]", ".value"), \
+	ACCESS_KEYS((base) + MB_ENABLE_ITEM(2), pre ".enable[2]", ".value"), \
+	ACCESS_KEYS((base) + MB_ENABLE_ITEM(3), pre ".enable[3]", ".value")
+
+_Static_assert(ICMSG_MBOX_ENABLE_MAX == 4, "MBOX_KEYS names every enable item");
+
 static const char *const field_keys[F_COUNT] = {
 	[F_NAME] = "name",
 	[F_COMPATIBLE] = "compatible",
 	[F_DCACHE] = "dcache-alignment",
 	[F_UNBOUND] = "unbound",
-	[F_TX_REGION] = "tx-region",
-	[F_TX_PATH] = "tx-region.path",
-	[F_TX_OFFSET] = "tx-region.offset",
-	[F_TX_SIZE] = "tx-region.size",
-	[F_RX_REGION] = "rx-region",
-	[F_RX_PATH] = "rx-region.path",
-	[F_RX_OFFSET] = "rx-region.offset",
-	[F_RX_SIZE] = "rx-region.size",
+	REGION_KEYS(F_TX_REGION, "tx-region"),
+	REGION_KEYS(F_RX_REGION, "rx-region"),
 	[F_MBOXES] = "mboxes",
-	[F_MBOX_TX] = "mboxes.tx",
-	[F_MBOX_RX] = "mboxes.rx",
+	MBOX_KEYS(F_MBOX_TX, "mboxes.tx"),
+	MBOX_KEYS(F_MBOX_RX, "mboxes.rx"),
 	[F_PEER_RX] = "peer-rx-buf-size",
 	[F_RX_BUF] = "rx-buf-size",
 	[F_REPEAT] = "bond-notify-repeat-ms",
@@ -151,6 +234,49 @@ static const char *const field_keys[F_COUNT] = {
 	[F_DISC_UNBOUND] = "disconnect-on-unbound",
 };
 
+/* The mapping that holds field @f, or -1 for a key of the instance itself. */
+static int field_parent(int f)
+{
+	int base, rel;
+
+	if (f > F_TX_REGION && f < F_MBOXES)
+		return f < F_RX_REGION ? F_TX_REGION : F_RX_REGION;
+	if (f == F_MBOX_TX || f == F_MBOX_RX)
+		return F_MBOXES;
+	if (f > F_MBOX_TX && f < F_PEER_RX) {
+		base = f < F_MBOX_RX ? F_MBOX_TX : F_MBOX_RX;
+		rel = f - base;
+		if (rel > MB_REGS && rel < MB_WRITE)
+			return base + MB_REGS;
+		if (rel > MB_WRITE && rel < MB_STATUS)
+			return base + MB_WRITE;
+		if (rel > MB_STATUS && rel < MB_ACK)
+			return base + MB_STATUS;
+		if (rel > MB_ACK && rel < MB_ENABLE)
+			return base + MB_ACK;
+		if (rel >= MB_ENABLE_0 && (rel - MB_ENABLE_0) % ACC_COUNT == 0)
+			return base + MB_ENABLE;
+		if (rel > MB_ENABLE_0)
+			return base + MB_ENABLE_0 + (rel - MB_ENABLE_0) / ACC_COUNT * ACC_COUNT;
+		return base;
+	}
+	if (f > F_SOCKET && f <= F_SOCK_GROUP)
+		return F_SOCKET;
+	return -1;
+}
+
+static void mbox_config_init(struct icmsg_mbox_config *m)
+{
+	m->irq_rearm = true;
+	m->fd = -1;
+	m->regs.type = ICMSG_REGION_FILE;
+	m->write.width = 32;
+	m->status.width = 32;
+	m->ack.width = 32;
+	for (size_t i = 0; i < ICMSG_MBOX_ENABLE_MAX; i++)
+		m->enable[i].width = 32;
+}
+
 ICMSG_EXPORT void icmsg_link_config_init(struct icmsg_link_config *cfg)
 {
 	if (!cfg)
@@ -160,6 +286,8 @@ ICMSG_EXPORT void icmsg_link_config_init(struct icmsg_link_config *cfg)
 	cfg->rx_region.type = ICMSG_REGION_FILE;
 	cfg->tx_mbox.type = ICMSG_MBOX_FIFO;
 	cfg->rx_mbox.type = ICMSG_MBOX_FIFO;
+	mbox_config_init(&cfg->tx_mbox);
+	mbox_config_init(&cfg->rx_mbox);
 	cfg->dcache_alignment = 0;
 	cfg->unbound = ICMSG_UNBOUND_DISABLE;
 	cfg->bond_notify_repeat_ms = 1;
@@ -215,12 +343,43 @@ static bool path_equal(const char *a, const char *b)
 	return true;
 }
 
+/* "/dev/uioN" names the same device as "uioN". */
+static const char *uio_short_name(const char *dev)
+{
+	return strncmp(dev, "/dev/", 5) == 0 ? dev + 5 : dev;
+}
+
+/*
+ * Whether @a and @b are the same map of the same UIO device. A map given
+ * by index and one given by name may be the same too, but only the device
+ * can tell: that is left to icmsg_link_config_probe().
+ */
+static bool uio_same_map(const struct icmsg_uio_config *a, const struct icmsg_uio_config *b)
+{
+	if (!a->device || !b->device ||
+	    strcmp(uio_short_name(a->device), uio_short_name(b->device)) != 0)
+		return false;
+	if (a->map_name || b->map_name)
+		return a->map_name && b->map_name && strcmp(a->map_name, b->map_name) == 0;
+	return a->map == b->map;
+}
+
 /* Both ranges must be free of overflow (checked before). */
 static bool regions_overlap(const struct icmsg_region_config *a,
 			    const struct icmsg_region_config *b)
 {
-	return path_equal(a->path, b->path) && a->offset < b->offset + b->size &&
-	       b->offset < a->offset + a->size;
+	if (a->type != b->type || a->offset >= b->offset + b->size ||
+	    b->offset >= a->offset + a->size)
+		return false;
+	switch (a->type) {
+	case ICMSG_REGION_FILE:
+		return path_equal(a->path, b->path);
+	case ICMSG_REGION_UIO:
+		return uio_same_map(&a->uio, &b->uio);
+	case ICMSG_REGION_DEVMEM:
+		return true;
+	}
+	return false;
 }
 
 static bool name_char(char c)
@@ -234,6 +393,23 @@ static bool dcache_valid(uint32_t d)
 	return d == 0 || (d >= 4 && d <= DCACHE_MAX && (d & (d - 1)) == 0);
 }
 
+/*
+ * A UIO device as a sysfs name, "uioN" or "/dev/uioN". A name holds no '/'
+ * (it is a file name in sysfs); a path must be /dev/uioN, since that is
+ * what the device is looked up by.
+ */
+static bool uio_device_valid(const char *dev)
+{
+	const char *digits;
+
+	if (!strchr(dev, '/'))
+		return true;
+	if (strncmp(dev, "/dev/uio", 8) != 0)
+		return false;
+	digits = dev + 8;
+	return digits[0] && strspn(digits, "0123456789") == strlen(digits);
+}
+
 typedef void (*check_report_fn)(void *userdata, enum cfg_field field, const char *msg);
 
 /*
@@ -243,20 +419,32 @@ typedef void (*check_report_fn)(void *userdata, enum cfg_field field, const char
  */
 struct checker {
 	const struct icmsg_link_config *cfg;
-	uint32_t bad;
+	struct fset bad;
 	check_report_fn report;
 	void *userdata;
 };
 
-static bool usable(const struct checker *c, uint32_t inputs)
+/* Whether none of the fields listed after @c is bad. */
+#define usable(c, ...) usable_list(c, (const int[]){ __VA_ARGS__, -1 })
+
+static bool usable_list(const struct checker *c, const int *fields)
 {
-	return !(c->bad & inputs);
+	for (; *fields >= 0; fields++)
+		if (fset_has(&c->bad, *fields))
+			return false;
+	return true;
 }
 
-static void fail(struct checker *c, enum cfg_field field, const char *msg)
+/* Whether no field of the region or register window at @base is bad. */
+static bool region_usable(const struct checker *c, int base)
 {
-	c->bad |= FBIT(field);
-	c->report(c->userdata, field, msg);
+	return fset_block_clear(&c->bad, base, REG_COUNT);
+}
+
+static void fail(struct checker *c, int field, const char *msg)
+{
+	fset_add(&c->bad, field);
+	c->report(c->userdata, (enum cfg_field)field, msg);
 }
 
 static void check_name(struct checker *c)
@@ -264,7 +452,7 @@ static void check_name(struct checker *c)
 	const char *name = c->cfg->name;
 	size_t i;
 
-	if (!usable(c, FBIT(F_NAME)))
+	if (!usable(c, F_NAME))
 		return;
 	if (!name || !name[0]) {
 		fail(c, F_NAME, "must not be empty");
@@ -292,17 +480,17 @@ static void check_modes(struct checker *c)
 {
 	const struct icmsg_link_config *cfg = c->cfg;
 
-	if (usable(c, FBIT(F_DCACHE)) && !dcache_valid(cfg->dcache_alignment))
+	if (usable(c, F_DCACHE) && !dcache_valid(cfg->dcache_alignment))
 		fail(c, F_DCACHE, "must be 0 or a power of two from 4 to 4096");
 
-	if (!usable(c, FBIT(F_UNBOUND)))
+	if (!usable(c, F_UNBOUND))
 		return;
 	switch (cfg->unbound) {
 	case ICMSG_UNBOUND_DISABLE:
 		break;
 	case ICMSG_UNBOUND_ENABLE:
 	case ICMSG_UNBOUND_DETECT:
-		if (usable(c, FBIT(F_DCACHE)) && cfg->dcache_alignment < 8)
+		if (usable(c, F_DCACHE) && cfg->dcache_alignment < 8)
 			fail(c, F_UNBOUND, "enable and detect need dcache-alignment >= 8: "
 					   "Zephyr refuses the handshake layout below 8 "
 					   "(spec 2.2)");
@@ -313,27 +501,77 @@ static void check_modes(struct checker *c)
 	}
 }
 
+static void check_uio_device(struct checker *c, const char *dev, int field)
+{
+	if (!usable(c, field))
+		return;
+	if (!dev || !dev[0])
+		fail(c, field, "must not be empty");
+	else if (!uio_device_valid(dev))
+		fail(c, field, "must be a UIO device name, uioN or /dev/uioN");
+}
+
+/* The field that holds a region's first byte: its offset, or its address. */
+static int origin_field(const struct icmsg_region_config *r, int base)
+{
+	return base + (r->type == ICMSG_REGION_DEVMEM ? REG_ADDRESS : REG_OFFSET);
+}
+
+/*
+ * check_reach() - the rules of how a region or register window at @base
+ * is reached: its type and what that type needs, and a range that mmap's
+ * signed offset can express. The fields of other types are ignored.
+ * Return: false if the type is unknown (every field is then bad).
+ */
+static bool check_reach(struct checker *c, const struct icmsg_region_config *r, int base)
+{
+	const struct icmsg_uio_config *u = &r->uio;
+	int f_origin = origin_field(r, base), f_size = base + REG_SIZE;
+
+	switch (r->type) {
+	case ICMSG_REGION_FILE:
+		if (usable(c, base + REG_PATH) && (!r->path || !r->path[0]))
+			fail(c, base + REG_PATH, "must not be empty");
+		break;
+	case ICMSG_REGION_UIO:
+		check_uio_device(c, u->device, base + REG_UIO);
+		if (u->map_name) {
+			if (usable(c, base + REG_MAP_NAME) && !u->map_name[0])
+				fail(c, base + REG_MAP_NAME, "must not be empty");
+		} else if (usable(c, base + REG_MAP) && (u->map < 0 || u->map > UIO_MAPS_MAX - 1)) {
+			fail(c, base + REG_MAP, "must be from 0 to 4: a UIO device has at most "
+						"5 maps");
+		}
+		break;
+	case ICMSG_REGION_DEVMEM:
+		break;
+	default:
+		fail(c, base, "unsupported region type");
+		fset_add_block(&c->bad, base, REG_COUNT);
+		return false;
+	}
+	/* mmap takes a signed off_t: the range must end below 2^63. */
+	if (usable(c, f_origin, f_size) &&
+	    (r->offset > (uint64_t)INT64_MAX || r->size > (uint64_t)INT64_MAX - r->offset))
+		fail(c, f_origin,
+		     r->type == ICMSG_REGION_DEVMEM
+			     ? "address + size is beyond the largest offset of /dev/mem"
+			     : "offset + size is beyond the largest file offset");
+	return true;
+}
+
 static void check_region(struct checker *c, const struct icmsg_region_config *r,
 			 enum cfg_field base)
 {
 	const struct icmsg_link_config *cfg = c->cfg;
-	enum cfg_field f_path = base + REG_PATH, f_off = base + REG_OFFSET;
-	enum cfg_field f_size = base + REG_SIZE;
+	int f_origin = origin_field(r, base), f_size = base + REG_SIZE;
 	bool handshake = cfg->unbound != ICMSG_UNBOUND_DISABLE;
 	struct pbuf_layout layout;
 	uint64_t align;
 
-	if (!usable(c, FBIT(base)))
+	if (!usable(c, base) || !check_reach(c, r, base))
 		return;
-	if (r->type != ICMSG_REGION_FILE) {
-		fail(c, base, "unsupported region type");
-		c->bad |= REGION_BITS(base);
-		return;
-	}
-	if (usable(c, FBIT(f_path)) && (!r->path || !r->path[0]))
-		fail(c, f_path, "must not be empty");
-
-	if (usable(c, FBIT(f_size))) {
+	if (usable(c, f_size)) {
 		if (r->size == 0)
 			fail(c, f_size, "must be greater than 0");
 		else if (r->size % 4)
@@ -342,24 +580,37 @@ static void check_region(struct checker *c, const struct icmsg_region_config *r,
 			fail(c, f_size, "must be less than 4 GiB: ring indices are 32-bit "
 					"(spec 2.1)");
 	}
-	if (usable(c, FBIT(f_off) | FBIT(F_DCACHE))) {
+	if (usable(c, f_origin, F_DCACHE)) {
 		align = cfg->dcache_alignment > 4 ? cfg->dcache_alignment : 4;
 		if (r->offset % align)
-			fail(c, f_off, "must be a multiple of max(dcache-alignment, 4) "
-				       "(spec 2.2)");
+			fail(c, f_origin, "must be a multiple of max(dcache-alignment, 4) "
+					  "(spec 2.2)");
 	}
-	/* mmap takes a signed off_t: the region must end below 2^63. */
-	if (usable(c, FBIT(f_off) | FBIT(f_size)) &&
-	    (r->offset > (uint64_t)INT64_MAX || r->size > (uint64_t)INT64_MAX - r->offset))
-		fail(c, f_off, "offset + size is beyond the largest file offset");
 
 	/* The other layout rules passed above, so the pbuf module refusing
 	 * the layout now means only that the data area is too small. */
-	if (usable(c, FBIT(f_size) | FBIT(F_DCACHE) | FBIT(F_UNBOUND)) &&
+	if (usable(c, f_size, F_DCACHE, F_UNBOUND) &&
 	    pbuf_layout_init(&layout, r->size, cfg->dcache_alignment, handshake, NULL) < 0)
 		fail(c, f_size, "too small: the data area after the ring header "
 				"(rd_idx, handshake, wr_idx) must be at least 12 bytes (spec 2.2)");
 }
+
+/* Where two regions of each type overlap, for messages. */
+#define IN_FILE " in the same file (spec 6.1)"
+#define IN_UIO_MAP " in the same UIO map (spec 6.1)"
+#define IN_MEMORY " in physical memory (spec 6.1)"
+
+static const char *const overlap_where[] = {
+	[ICMSG_REGION_FILE] = IN_FILE,
+	[ICMSG_REGION_UIO] = IN_UIO_MAP,
+	[ICMSG_REGION_DEVMEM] = IN_MEMORY,
+};
+
+static const char *const overlaps_tx[] = {
+	[ICMSG_REGION_FILE] = "overlaps tx-region" IN_FILE,
+	[ICMSG_REGION_UIO] = "overlaps tx-region" IN_UIO_MAP,
+	[ICMSG_REGION_DEVMEM] = "overlaps tx-region" IN_MEMORY,
+};
 
 static void check_regions(struct checker *c)
 {
@@ -367,45 +618,171 @@ static void check_regions(struct checker *c)
 
 	check_region(c, &cfg->tx_region, F_TX_REGION);
 	check_region(c, &cfg->rx_region, F_RX_REGION);
-	if (usable(c, REGION_BITS(F_TX_REGION) | REGION_BITS(F_RX_REGION)) &&
+	/* Regions of different types never overlap: the type is known. */
+	if (region_usable(c, F_TX_REGION) && region_usable(c, F_RX_REGION) &&
 	    regions_overlap(&cfg->tx_region, &cfg->rx_region))
-		fail(c, F_RX_REGION, "overlaps tx-region in the same file (spec 6.1)");
+		fail(c, F_RX_REGION, overlaps_tx[cfg->rx_region.type]);
 }
 
+/*
+ * check_access() - one register access at @base in a window of @window
+ * bytes (0: unknown, the window itself is bad). @has_op: false for status,
+ * whose op is ignored.
+ */
+static void check_access(struct checker *c, const struct icmsg_mbox_reg *a, int base,
+			 uint64_t window, bool has_op)
+{
+	static const char *const fit[] = { "must fit in 8 bits", "must fit in 16 bits" };
+	static const char *const multiple[] = {
+		"", "must be a multiple of 2: the access is 16 bits wide",
+		"must be a multiple of 4: the access is 32 bits wide",
+	};
+	int f_off = base + ACC_OFFSET, f_value = base + ACC_VALUE, f_width = base + ACC_WIDTH;
+	unsigned int bytes, order;
+
+	if (!a->enabled || !usable(c, base))
+		return;
+	if (has_op && usable(c, base + ACC_OP) && a->op != ICMSG_REG_WRITE &&
+	    a->op != ICMSG_REG_SET && a->op != ICMSG_REG_CLEAR)
+		fail(c, base + ACC_OP, "must be write, set or clear");
+	if (!usable(c, f_width))
+		return;
+	if (a->width != 8 && a->width != 16 && a->width != 32) {
+		fail(c, f_width, "must be 8, 16 or 32");
+		return;
+	}
+	bytes = a->width / 8u;
+	order = bytes == 1 ? 0 : bytes == 2 ? 1 : 2;
+	if (usable(c, f_value) && a->width < 32 && a->value >> a->width)
+		fail(c, f_value, fit[order]);
+	if (!usable(c, f_off))
+		return;
+	if (a->offset % bytes)
+		fail(c, f_off, multiple[order]);
+	else if (window && (uint64_t)a->offset + bytes > window)
+		fail(c, f_off, "the access ends beyond the end of registers (registers.size)");
+}
+
+/*
+ * check_window() - the register window of doorbell @f, if it has one.
+ * Return: its size, or 0 if it has none or it is bad (no access is then
+ * checked against its end).
+ */
+static uint64_t check_window(struct checker *c, const struct icmsg_mbox_config *m, int f)
+{
+	int w = f + MB_REGS;
+
+	if (m->regs.size == 0 || !usable(c, w) || !check_reach(c, &m->regs, w))
+		return 0;
+	return region_usable(c, w) ? m->regs.size : 0;
+}
+
+/* No window at all: size 0 and nothing bad (the loader refuses a size 0). */
+static bool window_absent(const struct checker *c, const struct icmsg_mbox_config *m, int f)
+{
+	return m->regs.size == 0 && region_usable(c, f + MB_REGS);
+}
+
+/* status, ack, and the enable accesses, in the order of their fields. */
+static void check_uio_irq(struct checker *c, const struct icmsg_mbox_config *m, int f)
+{
+	const struct icmsg_mbox_reg *regs[2 + ICMSG_MBOX_ENABLE_MAX] = { &m->status, &m->ack };
+	int blocks[2 + ICMSG_MBOX_ENABLE_MAX] = { MB_STATUS, MB_ACK };
+	uint64_t window;
+	int i;
+
+	for (i = 0; i < ICMSG_MBOX_ENABLE_MAX; i++) {
+		regs[2 + i] = &m->enable[i];
+		blocks[2 + i] = MB_ENABLE_ITEM(i);
+	}
+	check_uio_device(c, m->uio_device, f + MB_UIO);
+	window = check_window(c, m, f);
+	for (i = 0; i < 2 + ICMSG_MBOX_ENABLE_MAX; i++) {
+		if (regs[i]->enabled && usable(c, f + blocks[i]) && window_absent(c, m, f))
+			fail(c, f + blocks[i], "needs registers: the window that holds the "
+					       "register");
+		/* status tests a mask: no op. */
+		check_access(c, regs[i], f + blocks[i], window, blocks[i] != MB_STATUS);
+	}
+}
+
+static void check_mmio(struct checker *c, const struct icmsg_mbox_config *m, int f)
+{
+	uint64_t window = check_window(c, m, f);
+
+	if (window_absent(c, m, f))
+		fail(c, f + MB_REGS, "a register doorbell needs registers: the window that holds "
+				     "its register");
+	if (m->write.enabled)
+		check_access(c, &m->write, f + MB_WRITE, window, true);
+	else if (usable(c, f + MB_WRITE))
+		fail(c, f + MB_WRITE, "a register doorbell needs write: the access that rings "
+				      "the peer");
+}
+
+/* Direction rules first: a type in the wrong direction says it all. */
 static void check_mbox(struct checker *c, const struct icmsg_mbox_config *m, enum cfg_field f)
 {
-	if (!usable(c, FBIT(f)))
+	bool tx = f == F_MBOX_TX;
+
+	if (!usable(c, f))
 		return;
-	if (m->type != ICMSG_MBOX_FIFO)
+	switch (m->type) {
+	case ICMSG_MBOX_FIFO:
+		if (!m->path || !m->path[0])
+			fail(c, f, "must not be empty");
+		break;
+	case ICMSG_MBOX_EVENTFD:
+		if (usable(c, f + MB_EVENTFD) && m->fd < 0)
+			fail(c, f + MB_EVENTFD, "must be a file descriptor number (0 or more)");
+		break;
+	case ICMSG_MBOX_UIO_IRQ:
+		if (tx)
+			fail(c, f, "a UIO interrupt can only receive: use it for mboxes.rx");
+		else
+			check_uio_irq(c, m, f);
+		break;
+	case ICMSG_MBOX_MMIO:
+		if (tx)
+			check_mmio(c, m, f);
+		else
+			fail(c, f, "a register write only rings the peer: use it for mboxes.tx");
+		break;
+	default:
 		fail(c, f, "unsupported doorbell type");
-	else if (!m->path || !m->path[0])
-		fail(c, f, "must not be empty");
+		break;
+	}
 }
 
 static void check_mboxes(struct checker *c)
 {
-	const struct icmsg_link_config *cfg = c->cfg;
+	const struct icmsg_mbox_config *tx = &c->cfg->tx_mbox, *rx = &c->cfg->rx_mbox;
 
-	if (!usable(c, FBIT(F_MBOXES)))
+	if (!usable(c, F_MBOXES))
 		return;
-	check_mbox(c, &cfg->tx_mbox, F_MBOX_TX);
-	check_mbox(c, &cfg->rx_mbox, F_MBOX_RX);
-	if (usable(c, FBIT(F_MBOX_TX) | FBIT(F_MBOX_RX)) &&
-	    path_equal(cfg->tx_mbox.path, cfg->rx_mbox.path))
+	check_mbox(c, tx, F_MBOX_TX);
+	check_mbox(c, rx, F_MBOX_RX);
+	if (!usable(c, F_MBOX_TX, F_MBOX_RX) || tx->type != rx->type)
+		return;
+	if (tx->type == ICMSG_MBOX_FIFO && path_equal(tx->path, rx->path))
 		fail(c, F_MBOX_RX, "must differ from mboxes.tx: each direction needs its own FIFO");
+	else if (tx->type == ICMSG_MBOX_EVENTFD &&
+		 usable(c, F_MBOX_TX + MB_EVENTFD, F_MBOX_RX + MB_EVENTFD) && tx->fd == rx->fd)
+		fail(c, F_MBOX_RX + MB_EVENTFD, "must differ from mboxes.tx: each direction "
+						"needs its own eventfd");
 }
 
 static void check_limits(struct checker *c)
 {
 	const struct icmsg_link_config *cfg = c->cfg;
 
-	if (usable(c, FBIT(F_PEER_RX)) &&
+	if (usable(c, F_PEER_RX) &&
 	    (cfg->peer_rx_buf_size < 1 || cfg->peer_rx_buf_size > PACKET_LEN_MAX))
 		fail(c, F_PEER_RX, "must be from 1 to 65535: packet lengths are 16-bit (spec 2.3)");
-	if (usable(c, FBIT(F_RX_BUF)) && cfg->rx_buf_size > PACKET_LEN_MAX)
+	if (usable(c, F_RX_BUF) && cfg->rx_buf_size > PACKET_LEN_MAX)
 		fail(c, F_RX_BUF, "must be from 0 (no limit) to 65535: packet lengths are 16-bit "
 				  "(spec 2.3)");
-	if (usable(c, FBIT(F_REPEAT) | FBIT(F_MAX)) && cfg->bond_notify_repeat_ms > 0 &&
+	if (usable(c, F_REPEAT, F_MAX) && cfg->bond_notify_repeat_ms > 0 &&
 	    cfg->bond_notify_max_ms < cfg->bond_notify_repeat_ms)
 		fail(c, F_MAX, "must not be less than bond-notify-repeat-ms");
 }
@@ -463,14 +840,22 @@ ICMSG_EXPORT int icmsg_link_config_check(const struct icmsg_link_config *cfg,
 /* Loaded configurations                                                    */
 
 /*
+ * Most strings of one instance: a path, UIO device and map name for each
+ * region and register window, a FIFO or UIO device for each doorbell.
+ */
+#define ENTRY_STRINGS 16
+
+/*
  * struct config_entry - one instance and the strings its configs point to.
- * @sock_path is the resolved (absolute) socket path once loading succeeded.
+ * @sock_path is the resolved (absolute) socket path once loading succeeded;
+ * @strings are the other strings of @cfg, each key's parsed at most once.
  */
 struct config_entry {
 	struct icmsg_link_config cfg;
 	struct icmsg_relay_config relay;
 	char *name;
-	char *tx_path, *rx_path, *mbox_tx, *mbox_rx;
+	char *strings[ENTRY_STRINGS];
+	size_t n_strings;
 	char *sock_path, *sock_owner, *sock_group;
 };
 
@@ -491,14 +876,12 @@ static const struct icmsg_daemon_config default_daemon = {
 
 static void entries_free(struct config_entry *e, size_t n)
 {
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; e && i < n; i++) {
 		free(e[i].name);
-		free(e[i].tx_path);
-		free(e[i].rx_path);
-		free(e[i].mbox_tx);
-		free(e[i].mbox_rx);
+		for (j = 0; j < e[i].n_strings; j++)
+			free(e[i].strings[j]);
 		free(e[i].sock_path);
 		free(e[i].sock_owner);
 		free(e[i].sock_group);
@@ -574,7 +957,7 @@ struct instance_meta {
 	size_t index;                  /* its index in that file's instances */
 	unsigned int line;             /* line of the "- " item */
 	unsigned int lines[F_COUNT];   /* line of each key present, else 0 */
-	uint32_t bad;                  /* FBIT()s of fields known to be bad */
+	struct fset bad;               /* fields known to be bad */
 	bool sock_default;             /* socket path made from the name */
 };
 
@@ -597,6 +980,7 @@ struct loader {
 	bool rd_ok, control_ok;
 	struct error_line *errors;
 	size_t n_errors, cap_errors;
+	uint32_t suggested;        /* keys the last parse_mapping() suggested */
 	bool oom;
 };
 
@@ -831,7 +1215,8 @@ struct key_spec {
  * Unknown and duplicate keys are reported and ignored (the first of two
  * duplicates wins, and the second value is not looked at, so it cannot add
  * errors of its own); missing required keys are reported, unless an unknown
- * key was already reported as a likely misspelling of it. @n_specs <= 32.
+ * key was already reported as a likely misspelling of it. @n_specs <= 32;
+ * ld->suggested is set to the spec indices of the keys suggested.
  * Return: false if @n is not a mapping (reported), true otherwise.
  */
 static bool parse_mapping(struct loader *ld, const yaml_node_t *n, const char *path,
@@ -898,6 +1283,7 @@ static bool parse_mapping(struct loader *ld, const yaml_node_t *n, const char *p
 		values[i] = v;
 		key_lines[i] = node_line(k);
 	}
+	ld->suggested = suggested;
 	/* A misspelt required key is one mistake: "did you mean" says it all. */
 	for (i = 0; i < n_specs; i++) {
 		if (specs[i].required && !values[i] && !(suggested & (UINT32_C(1) << i))) {
@@ -1049,25 +1435,46 @@ static bool parse_bool(struct loader *ld, const yaml_node_t *n, const char *key,
 	return false;
 }
 
-static bool parse_unbound(struct loader *ld, const yaml_node_t *n, const char *key,
-			  unsigned int line, enum icmsg_unbound_mode *ret)
+/*
+ * parse_choice() - one of the @n_words words @words, as *@ret = its index
+ * (each caller's enum lists them in that order); @list names them for
+ * messages ("wait or disconnect").
+ */
+static bool parse_choice(struct loader *ld, const yaml_node_t *n, const char *key,
+			 unsigned int line, const char *const *words, size_t n_words,
+			 const char *list, int *ret)
 {
-	const char *s = scalar_text(ld, n, key, line, "disable, enable or detect");
+	const char *s = scalar_text(ld, n, key, line, list);
 	char q[QUOTE_MAX + 4];
+	size_t i;
 
 	if (!s)
 		return false;
-	if (scalar_is(n, "disable"))
-		*ret = ICMSG_UNBOUND_DISABLE;
-	else if (scalar_is(n, "enable"))
-		*ret = ICMSG_UNBOUND_ENABLE;
-	else if (scalar_is(n, "detect"))
-		*ret = ICMSG_UNBOUND_DETECT;
-	else {
-		add_error(ld, line, key, "must be disable, enable or detect, not '%s'",
-			  quote(q, sizeof(q), s, n->data.scalar.length));
-		return false;
+	for (i = 0; i < n_words; i++) {
+		if (scalar_is(n, words[i])) {
+			*ret = (int)i;
+			return true;
+		}
 	}
+	add_error(ld, line, key, "must be %s, not '%s'", list,
+		  quote(q, sizeof(q), s, n->data.scalar.length));
+	return false;
+}
+
+static bool parse_unbound(struct loader *ld, const yaml_node_t *n, const char *key,
+			  unsigned int line, enum icmsg_unbound_mode *ret)
+{
+	static const char *const words[] = {
+		[ICMSG_UNBOUND_DISABLE] = "disable",
+		[ICMSG_UNBOUND_ENABLE] = "enable",
+		[ICMSG_UNBOUND_DETECT] = "detect",
+	};
+	int v;
+
+	if (!parse_choice(ld, n, key, line, words, ARRAY_SIZE(words),
+			  "disable, enable or detect", &v))
+		return false;
+	*ret = (enum icmsg_unbound_mode)v;
 	return true;
 }
 
@@ -1154,20 +1561,15 @@ static bool parse_account(struct loader *ld, const yaml_node_t *n, const char *k
 static bool parse_policy(struct loader *ld, const yaml_node_t *n, const char *key,
 			 unsigned int line, enum icmsg_client_policy *ret)
 {
-	const char *s = scalar_text(ld, n, key, line, "wait or disconnect");
-	char q[QUOTE_MAX + 4];
+	static const char *const words[] = {
+		[ICMSG_CLIENT_WAIT] = "wait",
+		[ICMSG_CLIENT_DISCONNECT] = "disconnect",
+	};
+	int v;
 
-	if (!s)
+	if (!parse_choice(ld, n, key, line, words, ARRAY_SIZE(words), "wait or disconnect", &v))
 		return false;
-	if (scalar_is(n, "wait")) {
-		*ret = ICMSG_CLIENT_WAIT;
-	} else if (scalar_is(n, "disconnect")) {
-		*ret = ICMSG_CLIENT_DISCONNECT;
-	} else {
-		add_error(ld, line, key, "must be wait or disconnect, not '%s'",
-			  quote(q, sizeof(q), s, n->data.scalar.length));
-		return false;
-	}
+	*ret = (enum icmsg_client_policy)v;
 	return true;
 }
 
@@ -1229,85 +1631,456 @@ static bool socket_path(struct loader *ld, const char *rel, const char *key, uns
 	return true;
 }
 
+/* Take @s (malloc'd) into @e's strings and point *@ret at it. */
+static bool keep_string(struct loader *ld, struct config_entry *e, char *s, const char **ret)
+{
+	/* Cannot happen: each key is parsed once, and they are counted. */
+	if (e->n_strings == ENTRY_STRINGS) {
+		free(s);
+		ld->oom = true;
+		return false;
+	}
+	e->strings[e->n_strings++] = s;
+	*ret = s;
+	return true;
+}
+
+/* A string of @e: a path relative to the file (@is_path) or kept as written. */
+static bool parse_kept(struct loader *ld, struct config_entry *e, const yaml_node_t *n,
+		       const char *key, unsigned int line, bool is_path, const char **ret)
+{
+	char *s;
+
+	if (!(is_path ? parse_path(ld, n, key, line, &s) : parse_string(ld, n, key, line, &s)))
+		return false;
+	return keep_string(ld, e, s, ret);
+}
+
+/*
+ * pick_one() - the one key of the alternatives @alts (@n spec indices of
+ * @specs) that the mapping at @path holds. None: "needs one of A, B or C"
+ * at @line, unless a misspelling of one was reported (@suggested, as
+ * ld->suggested); two: "A and B exclude each other" at the later one.
+ * Return: the spec index of the key, or -1 (reported).
+ */
+static int pick_one(struct loader *ld, const char *path, unsigned int line,
+		    const struct key_spec *specs, const int *alts, size_t n,
+		    yaml_node_t *const *values, const unsigned int *lines, uint32_t suggested)
+{
+	char key[KEY_BUF], list[KEY_BUF] = "";
+	size_t i, len = 0;
+	int found = -1, last;
+
+	for (i = 0; i < n; i++) {
+		if (!values[alts[i]])
+			continue;
+		if (found >= 0) {
+			/* At the one written last, the one to remove most likely. */
+			last = lines[found] > lines[alts[i]] ? found : alts[i];
+			join_key(key, path, specs[last].key);
+			add_error(ld, lines[last], key, "%s and %s exclude each other",
+				  specs[found].key, specs[alts[i]].key);
+			return -1;
+		}
+		found = alts[i];
+	}
+	if (found >= 0)
+		return found;
+	for (i = 0; i < n; i++) {
+		if (suggested & (UINT32_C(1) << alts[i]))
+			return -1;
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					i == 0 ? "" : i + 1 < n ? ", " : " or ",
+					specs[alts[i]].key);
+	}
+	add_error(ld, line, path, "needs one of %s", list);
+	return -1;
+}
+
+/* If @why is set, report key @key (field @f) as refused for it, and mark it bad. */
+static bool refuse(struct loader *ld, struct instance_meta *m, int f, const char *key,
+		   unsigned int line, const char *why)
+{
+	if (!why)
+		return false;
+	add_error(ld, line, key, "%s", why);
+	fset_add(&m->bad, f);
+	return true;
+}
+
 static const struct key_spec region_keys[] = {
-	{ "path", true, REG_PATH },
+	{ "path", false, REG_PATH },
+	{ "uio", false, REG_UIO },
+	{ "address", false, REG_ADDRESS },
+	{ "map", false, REG_MAP },
+	{ "map-name", false, REG_MAP_NAME },
 	{ "offset", false, REG_OFFSET },
 	{ "size", true, REG_SIZE },
 };
 
-static void parse_region(struct loader *ld, const yaml_node_t *n, const char *path,
-			 struct icmsg_region_config *r, char **owned, struct instance_meta *m,
-			 enum cfg_field base)
+/* Indices in region_keys. */
+enum { RK_PATH, RK_UIO, RK_ADDRESS, RK_MAP, RK_MAP_NAME, RK_OFFSET, RK_SIZE };
+
+/* Why key @k of a region of type @type is refused, or NULL. */
+static const char *region_key_refused(int k, enum icmsg_region_type type,
+				      yaml_node_t *const *values)
 {
+	if ((k == RK_MAP || k == RK_MAP_NAME) && type != ICMSG_REGION_UIO)
+		return "needs uio: it selects a map of a UIO device";
+	if (k == RK_MAP_NAME && values[RK_MAP])
+		return "map and map-name exclude each other";
+	if (k == RK_OFFSET && type == ICMSG_REGION_DEVMEM)
+		return "not with address: write the physical address of the first byte "
+		       "as address";
+	return NULL;
+}
+
+/*
+ * parse_region() - a ring region, or the register window of a doorbell
+ * (@window), at @base: one of path, uio or address says how it is reached.
+ * A window of size 0 is refused here, since to the checker it means none.
+ */
+static void parse_region(struct loader *ld, const yaml_node_t *n, const char *path,
+			 struct config_entry *e, struct instance_meta *m,
+			 struct icmsg_region_config *r, int base, bool window)
+{
+	static const int alts[] = { RK_PATH, RK_UIO, RK_ADDRESS };
+	static const enum icmsg_region_type types[] = {
+		[RK_PATH] = ICMSG_REGION_FILE,
+		[RK_UIO] = ICMSG_REGION_UIO,
+		[RK_ADDRESS] = ICMSG_REGION_DEVMEM,
+	};
 	yaml_node_t *values[ARRAY_SIZE(region_keys)];
 	unsigned int lines[ARRAY_SIZE(region_keys)];
 	char key[KEY_BUF];
-	size_t i;
+	uint64_t v;
+	int i, pick;
 
 	if (!parse_mapping(ld, n, path, m->lines[base], region_keys, ARRAY_SIZE(region_keys),
 			   values, lines)) {
-		m->bad |= REGION_BITS(base);
+		fset_add_block(&m->bad, base, REG_COUNT);
 		return;
 	}
-	for (i = 0; i < ARRAY_SIZE(region_keys); i++) {
-		enum cfg_field f = base + region_keys[i].field;
+	for (i = 0; i < (int)ARRAY_SIZE(region_keys); i++)
+		m->lines[base + region_keys[i].field] = lines[i];
+	pick = pick_one(ld, path, m->lines[base], region_keys, alts, ARRAY_SIZE(alts), values,
+			lines, ld->suggested);
+	if (pick < 0) {
+		fset_add_block(&m->bad, base, REG_COUNT);
+		return;
+	}
+	r->type = types[pick];
+	for (i = 0; i < (int)ARRAY_SIZE(region_keys); i++) {
+		int f = base + region_keys[i].field;
+		bool ok = false;
+
+		if (!values[i]) {
+			if (region_keys[i].required)
+				fset_add(&m->bad, f);
+			continue;
+		}
+		join_key(key, path, region_keys[i].key);
+		if (refuse(ld, m, f, key, lines[i], region_key_refused(i, r->type, values)))
+			continue;
+		switch (i) {
+		case RK_PATH:
+			ok = parse_kept(ld, e, values[i], key, lines[i], true, &r->path);
+			break;
+		case RK_UIO:
+			/* A device name, never a path relative to the file. */
+			ok = parse_kept(ld, e, values[i], key, lines[i], false, &r->uio.device);
+			break;
+		case RK_MAP_NAME:
+			ok = parse_kept(ld, e, values[i], key, lines[i], false, &r->uio.map_name);
+			break;
+		case RK_MAP:
+			/* The range is the checker's: one message for C and YAML. */
+			ok = parse_uint(ld, values[i], key, lines[i], UINT64_MAX, &v);
+			if (ok)
+				r->uio.map = v > INT_MAX ? INT_MAX : (int)v;
+			break;
+		case RK_ADDRESS:
+		case RK_OFFSET:
+			ok = parse_uint(ld, values[i], key, lines[i], UINT64_MAX, &r->offset);
+			break;
+		case RK_SIZE:
+			ok = parse_uint(ld, values[i], key, lines[i], UINT64_MAX, &r->size);
+			if (ok && window && r->size == 0) {
+				add_error(ld, lines[i], key, "must be greater than 0");
+				ok = false;
+			}
+			break;
+		}
+		if (!ok)
+			fset_add(&m->bad, f);
+	}
+}
+
+static const struct key_spec access_keys[] = {
+	{ "offset", true, ACC_OFFSET },
+	{ "value", true, ACC_VALUE },
+	{ "width", false, ACC_WIDTH },
+	{ "op", false, ACC_OP },
+};
+
+/* status tests a mask and changes nothing: no op. */
+static const struct key_spec status_keys[] = {
+	{ "offset", true, ACC_OFFSET },
+	{ "mask", true, ACC_VALUE },
+	{ "width", false, ACC_WIDTH },
+};
+
+static bool parse_op(struct loader *ld, const yaml_node_t *n, const char *key,
+		     unsigned int line, enum icmsg_reg_op *ret)
+{
+	static const char *const words[] = {
+		[ICMSG_REG_WRITE] = "write",
+		[ICMSG_REG_SET] = "set",
+		[ICMSG_REG_CLEAR] = "clear",
+	};
+	int v;
+
+	if (!parse_choice(ld, n, key, line, words, ARRAY_SIZE(words), "write, set or clear",
+			  &v))
+		return false;
+	*ret = (enum icmsg_reg_op)v;
+	return true;
+}
+
+/* A register access at @base: write and ack, or status (@is_status). */
+static void parse_access(struct loader *ld, const yaml_node_t *n, const char *path,
+			 struct instance_meta *m, struct icmsg_mbox_reg *a, int base,
+			 bool is_status)
+{
+	const struct key_spec *specs = is_status ? status_keys : access_keys;
+	size_t i, n_specs = is_status ? ARRAY_SIZE(status_keys) : ARRAY_SIZE(access_keys);
+	yaml_node_t *values[ARRAY_SIZE(access_keys)];
+	unsigned int lines[ARRAY_SIZE(access_keys)];
+	char key[KEY_BUF];
+	uint64_t v;
+
+	if (!parse_mapping(ld, n, path, m->lines[base], specs, n_specs, values, lines)) {
+		fset_add_block(&m->bad, base, ACC_COUNT);
+		return;
+	}
+	a->enabled = true;
+	for (i = 0; i < n_specs; i++) {
+		int f = base + specs[i].field;
 		bool ok = false;
 
 		m->lines[f] = lines[i];
 		if (!values[i]) {
-			if (region_keys[i].required)
-				m->bad |= FBIT(f);
+			if (specs[i].required)
+				fset_add(&m->bad, f);
 			continue;
 		}
-		join_key(key, path, region_keys[i].key);
-		switch (region_keys[i].field) {
-		case REG_PATH:
-			ok = parse_path(ld, values[i], key, lines[i], owned);
+		join_key(key, path, specs[i].key);
+		switch (specs[i].field) {
+		case ACC_OFFSET:
+			ok = parse_uint(ld, values[i], key, lines[i], UINT32_MAX, &v);
 			if (ok)
-				r->path = *owned;
+				a->offset = (uint32_t)v;
 			break;
-		case REG_OFFSET:
-			ok = parse_uint(ld, values[i], key, lines[i], UINT64_MAX, &r->offset);
+		case ACC_VALUE:
+			ok = parse_uint(ld, values[i], key, lines[i], UINT32_MAX, &v);
+			if (ok)
+				a->value = (uint32_t)v;
 			break;
-		case REG_SIZE:
-			ok = parse_uint(ld, values[i], key, lines[i], UINT64_MAX, &r->size);
+		case ACC_WIDTH:
+			/* Anything but 8, 16 or 32 is the checker's to refuse. */
+			ok = parse_uint(ld, values[i], key, lines[i], UINT64_MAX, &v);
+			if (ok)
+				a->width = v > UINT8_MAX ? 0 : (uint8_t)v;
+			break;
+		case ACC_OP:
+			ok = parse_op(ld, values[i], key, lines[i], &a->op);
 			break;
 		}
 		if (!ok)
-			m->bad |= FBIT(f);
+			fset_add(&m->bad, f);
 	}
 }
 
+/*
+ * enable: a sequence of at most ICMSG_MBOX_ENABLE_MAX register accesses
+ * made at open, in order. Return: false if it is not one (reported).
+ */
+static bool parse_enable(struct loader *ld, const yaml_node_t *n, const char *path,
+			 struct instance_meta *m, struct icmsg_mbox_config *mb, int f)
+{
+	unsigned int line = m->lines[f + MB_ENABLE];
+	char key[KEY_BUF];
+	size_t i, count;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		add_error(ld, line, path, "must be a sequence of register accesses, not %s",
+			  kind_name(n));
+		return false;
+	}
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (count > ICMSG_MBOX_ENABLE_MAX) {
+		add_error(ld, line, path, "has %zu register accesses: at most %d are made at "
+			  "open", count, ICMSG_MBOX_ENABLE_MAX);
+		return false;
+	}
+	for (i = 0; i < count; i++) {
+		const yaml_node_t *item = yaml_document_get_node(&ld->doc,
+								 n->data.sequence.items.start[i]);
+		int base = f + MB_ENABLE_ITEM(i);
+
+		if (!item)
+			continue;
+		key_printf(key, "%s[%zu]", path, i);
+		m->lines[base] = node_line(item);
+		parse_access(ld, item, key, m, &mb->enable[i], base, false);
+	}
+	return true;
+}
+
 static const struct key_spec mbox_keys[] = {
+	{ "fifo", false, MB_FIFO },
+	{ "eventfd", false, MB_EVENTFD },
+	{ "uio", false, MB_UIO },
+	{ "registers", false, MB_REGS },
+	{ "rearm", false, MB_REARM },
+	{ "write", false, MB_WRITE },
+	{ "status", false, MB_STATUS },
+	{ "ack", false, MB_ACK },
+	{ "enable", false, MB_ENABLE },
+};
+
+/* Indices in mbox_keys. */
+enum { MK_FIFO, MK_EVENTFD, MK_UIO, MK_REGS, MK_REARM, MK_WRITE, MK_STATUS, MK_ACK, MK_ENABLE };
+
+/* Why key @k of a doorbell of type @type is refused, or NULL. */
+static const char *mbox_key_refused(int k, enum icmsg_mbox_type type)
+{
+	if ((k == MK_REARM || k == MK_STATUS || k == MK_ACK || k == MK_ENABLE) &&
+	    type != ICMSG_MBOX_UIO_IRQ)
+		return "applies only to a UIO interrupt (uio)";
+	if (k == MK_WRITE && type != ICMSG_MBOX_MMIO)
+		return "applies only to a register doorbell (registers without uio)";
+	return NULL;
+}
+
+/*
+ * A doorbell written as a mapping: fifo, eventfd, uio (with registers for
+ * status and ack), or registers with write. The direction rules are the
+ * checker's.
+ */
+static void parse_mbox(struct loader *ld, const yaml_node_t *n, const char *path,
+		       struct config_entry *e, struct instance_meta *m,
+		       struct icmsg_mbox_config *mb, int f)
+{
+	static const int alts[] = { MK_FIFO, MK_EVENTFD, MK_UIO, MK_REGS };
+	static const enum icmsg_mbox_type types[] = {
+		[MK_FIFO] = ICMSG_MBOX_FIFO,
+		[MK_EVENTFD] = ICMSG_MBOX_EVENTFD,
+		[MK_UIO] = ICMSG_MBOX_UIO_IRQ,
+		[MK_REGS] = ICMSG_MBOX_MMIO,
+	};
+	yaml_node_t *values[ARRAY_SIZE(mbox_keys)];
+	unsigned int lines[ARRAY_SIZE(mbox_keys)];
+	char key[KEY_BUF];
+	uint64_t v;
+	int i, pick;
+
+	if (!parse_mapping(ld, n, path, m->lines[f], mbox_keys, ARRAY_SIZE(mbox_keys), values,
+			   lines)) {
+		fset_add_block(&m->bad, f, MB_COUNT);
+		return;
+	}
+	for (i = 0; i < (int)ARRAY_SIZE(mbox_keys); i++)
+		m->lines[f + mbox_keys[i].field] = lines[i];
+	/* With uio, registers hold its status and ack: not a choice. */
+	pick = pick_one(ld, path, m->lines[f], mbox_keys, alts,
+			values[MK_UIO] ? ARRAY_SIZE(alts) - 1 : ARRAY_SIZE(alts), values, lines,
+			ld->suggested);
+	if (pick < 0) {
+		fset_add_block(&m->bad, f, MB_COUNT);
+		return;
+	}
+	mb->type = types[pick];
+	for (i = 0; i < (int)ARRAY_SIZE(mbox_keys); i++) {
+		int sub = f + mbox_keys[i].field;
+		bool ok = true;
+
+		if (!values[i])
+			continue;
+		join_key(key, path, mbox_keys[i].key);
+		if (refuse(ld, m, sub, key, lines[i], mbox_key_refused(i, mb->type)))
+			continue;
+		switch (i) {
+		case MK_FIFO:
+			ok = parse_kept(ld, e, values[i], key, lines[i], true, &mb->path);
+			break;
+		case MK_EVENTFD:
+			ok = parse_uint(ld, values[i], key, lines[i], INT_MAX, &v);
+			if (ok)
+				mb->fd = (int)v;
+			break;
+		case MK_UIO:
+			ok = parse_kept(ld, e, values[i], key, lines[i], false, &mb->uio_device);
+			break;
+		case MK_REARM:
+			ok = parse_bool(ld, values[i], key, lines[i], &mb->irq_rearm);
+			break;
+		case MK_REGS:
+			parse_region(ld, values[i], key, e, m, &mb->regs, sub, true);
+			break;
+		case MK_WRITE:
+			parse_access(ld, values[i], key, m, &mb->write, sub, false);
+			break;
+		case MK_STATUS:
+			parse_access(ld, values[i], key, m, &mb->status, sub, true);
+			break;
+		case MK_ACK:
+			parse_access(ld, values[i], key, m, &mb->ack, sub, false);
+			break;
+		case MK_ENABLE:
+			ok = parse_enable(ld, values[i], key, m, mb, f);
+			break;
+		}
+		if (!ok)
+			fset_add(&m->bad, sub);
+	}
+}
+
+static const struct key_spec mboxes_keys[] = {
 	{ "tx", true, F_MBOX_TX },
 	{ "rx", true, F_MBOX_RX },
 };
 
+/* mboxes: each direction a FIFO path, or a mapping (parse_mbox()). */
 static void parse_mboxes(struct loader *ld, const yaml_node_t *n, const char *path,
 			 struct config_entry *e, struct instance_meta *m)
 {
-	yaml_node_t *values[ARRAY_SIZE(mbox_keys)];
-	unsigned int lines[ARRAY_SIZE(mbox_keys)];
+	yaml_node_t *values[ARRAY_SIZE(mboxes_keys)];
+	unsigned int lines[ARRAY_SIZE(mboxes_keys)];
 	char key[KEY_BUF];
 	size_t i;
 
-	if (!parse_mapping(ld, n, path, m->lines[F_MBOXES], mbox_keys, ARRAY_SIZE(mbox_keys),
-			   values, lines)) {
-		m->bad |= MBOX_BITS;
+	if (!parse_mapping(ld, n, path, m->lines[F_MBOXES], mboxes_keys,
+			   ARRAY_SIZE(mboxes_keys), values, lines)) {
+		fset_add_block(&m->bad, F_MBOXES, MBOXES_FIELDS);
 		return;
 	}
-	for (i = 0; i < ARRAY_SIZE(mbox_keys); i++) {
-		enum cfg_field f = mbox_keys[i].field;
+	for (i = 0; i < ARRAY_SIZE(mboxes_keys); i++) {
+		int f = mboxes_keys[i].field;
 		struct icmsg_mbox_config *mb = f == F_MBOX_TX ? &e->cfg.tx_mbox : &e->cfg.rx_mbox;
-		char **owned = f == F_MBOX_TX ? &e->mbox_tx : &e->mbox_rx;
+		const yaml_node_t *v = values[i];
 
 		m->lines[f] = lines[i];
-		join_key(key, path, mbox_keys[i].key);
-		if (!values[i] || !parse_path(ld, values[i], key, lines[i], owned)) {
-			m->bad |= FBIT(f);
-			continue;
+		join_key(key, path, mboxes_keys[i].key);
+		if (v && v->type == YAML_MAPPING_NODE) {
+			parse_mbox(ld, v, key, e, m, mb, f);
+		} else if (v && v->type == YAML_SEQUENCE_NODE) {
+			add_error(ld, lines[i], key, "must be a FIFO path or a mapping, not %s",
+				  kind_name(v));
+			fset_add_block(&m->bad, f, MB_COUNT);
+		} else if (!v || !parse_kept(ld, e, v, key, lines[i], true, &mb->path)) {
+			fset_add_block(&m->bad, f, MB_COUNT);
 		}
-		mb->path = *owned;
 	}
 }
 
@@ -1332,7 +2105,7 @@ static void parse_socket(struct loader *ld, const yaml_node_t *n, const char *pa
 
 	if (!parse_mapping(ld, n, path, m->lines[F_SOCKET], socket_keys, ARRAY_SIZE(socket_keys),
 			   values, lines)) {
-		m->bad |= SOCKET_BITS;
+		fset_add_block(&m->bad, F_SOCKET, SOCKET_FIELDS);
 		return;
 	}
 	for (i = 0; i < ARRAY_SIZE(socket_keys); i++) {
@@ -1366,7 +2139,7 @@ static void parse_socket(struct loader *ld, const yaml_node_t *n, const char *pa
 			break;
 		}
 		if (!ok)
-			m->bad |= FBIT(f);
+			fset_add(&m->bad, f);
 	}
 }
 
@@ -1425,7 +2198,7 @@ static void parse_instance(struct loader *ld, const yaml_node_t *n, const char *
 
 	if (!parse_mapping(ld, n, path, m->line, instance_keys, ARRAY_SIZE(instance_keys),
 			   values, lines)) {
-		m->bad = ~UINT32_C(0);
+		fset_fill(&m->bad);
 		return;
 	}
 	/* Sub-mappings report a missing key at their own key's line. */
@@ -1442,11 +2215,11 @@ static void parse_instance(struct loader *ld, const yaml_node_t *n, const char *
 		if (!val) {
 			/* Absent: the default stays, unless the key is required. */
 			if (f == F_TX_REGION || f == F_RX_REGION)
-				m->bad |= REGION_BITS(f);
+				fset_add_block(&m->bad, f, REG_COUNT);
 			else if (f == F_MBOXES)
-				m->bad |= MBOX_BITS;
+				fset_add_block(&m->bad, F_MBOXES, MBOXES_FIELDS);
 			else if (instance_keys[i].required)
-				m->bad |= FBIT(f);
+				fset_add(&m->bad, f);
 			continue;
 		}
 		if (u32) {
@@ -1460,9 +2233,9 @@ static void parse_instance(struct loader *ld, const yaml_node_t *n, const char *
 		} else if (f == F_COMPATIBLE) {
 			ok = parse_compatible(ld, val, key, lines[i]);
 		} else if (f == F_TX_REGION) {
-			parse_region(ld, val, key, &e->cfg.tx_region, &e->tx_path, m, F_TX_REGION);
+			parse_region(ld, val, key, e, m, &e->cfg.tx_region, F_TX_REGION, false);
 		} else if (f == F_RX_REGION) {
-			parse_region(ld, val, key, &e->cfg.rx_region, &e->rx_path, m, F_RX_REGION);
+			parse_region(ld, val, key, e, m, &e->cfg.rx_region, F_RX_REGION, false);
 		} else if (f == F_MBOXES) {
 			parse_mboxes(ld, val, key, e, m);
 		} else if (f == F_UNBOUND) {
@@ -1480,27 +2253,32 @@ static void parse_instance(struct loader *ld, const yaml_node_t *n, const char *
 			ok = parse_bool(ld, val, key, lines[i], &e->relay.disconnect_on_unbound);
 		}
 		if (!ok)
-			m->bad |= FBIT(f);
+			fset_add(&m->bad, f);
 	}
 }
 
 /*
- * Line of field @f: its key, else the key of the mapping that holds it
- * (a defaulted region offset), else the instance.
+ * Line of field @f: its key, else the key of the nearest mapping that holds
+ * it (a defaulted region offset, a missing write), else the instance.
  */
-static unsigned int field_line(const struct instance_meta *m, enum cfg_field f)
+static unsigned int field_line(const struct instance_meta *m, int f)
 {
-	if (m->lines[f])
-		return m->lines[f];
-	if (f > F_TX_REGION && f <= F_TX_SIZE && m->lines[F_TX_REGION])
-		return m->lines[F_TX_REGION];
-	if (f > F_RX_REGION && f <= F_RX_SIZE && m->lines[F_RX_REGION])
-		return m->lines[F_RX_REGION];
-	if ((f == F_MBOX_TX || f == F_MBOX_RX) && m->lines[F_MBOXES])
-		return m->lines[F_MBOXES];
-	if (f > F_SOCKET && f <= F_SOCK_GROUP && m->lines[F_SOCKET])
-		return m->lines[F_SOCKET];
+	for (; f >= 0; f = field_parent(f))
+		if (m->lines[f])
+			return m->lines[f];
 	return m->line;
+}
+
+/*
+ * The field to name for field @f. The checker reports a FIFO doorbell's
+ * path at the doorbell, as written in the short form "tx: PATH"; written as
+ * "tx: { fifo: PATH }", the key at fault is fifo.
+ */
+static int report_field(const struct instance_meta *m, int f)
+{
+	if ((f == F_MBOX_TX || f == F_MBOX_RX) && m->lines[f + MB_FIFO])
+		return f + MB_FIFO;
+	return f;
 }
 
 static void relay_config_init(struct icmsg_relay_config *r)
@@ -1522,12 +2300,12 @@ static void finish_socket(struct loader *ld, const char *path, struct config_ent
 	const char *rel = e->sock_path;
 	char key[KEY_BUF], *def = NULL, *abs;
 
-	if (m->bad & FBIT(F_SOCK_PATH))
+	if (fset_has(&m->bad, F_SOCK_PATH))
 		return;
 	if (!rel) {
 		/* A bad name was reported; its socket path would be a cascade. */
-		if (m->bad & FBIT(F_NAME)) {
-			m->bad |= FBIT(F_SOCK_PATH);
+		if (fset_has(&m->bad, F_NAME)) {
+			fset_add(&m->bad, F_SOCK_PATH);
 			return;
 		}
 		m->sock_default = true;
@@ -1543,7 +2321,7 @@ static void finish_socket(struct loader *ld, const char *path, struct config_ent
 		e->sock_path = abs;
 		e->relay.socket_path = abs;
 	} else {
-		m->bad |= FBIT(F_SOCK_PATH);
+		fset_add(&m->bad, F_SOCK_PATH);
 	}
 	free(def);
 }
@@ -1569,6 +2347,7 @@ static void report_instance(void *userdata, enum cfg_field f, const char *msg)
 			  "must not exceed bond-notify-max-ms (default 100)");
 		return;
 	}
+	f = report_field(r->m, f);
 	join_key(key, r->path, field_keys[f]);
 	add_error(r->ld, field_line(r->m, f), key, "%s", msg);
 }
@@ -1583,8 +2362,8 @@ struct place {
 	unsigned int line;
 };
 
-static struct place place_of(const struct loader *ld, const struct instance_meta *mi,
-			     enum cfg_field f, const struct instance_meta *mj)
+static struct place place_of(const struct loader *ld, const struct instance_meta *mi, int f,
+			     const struct instance_meta *mj)
 {
 	struct place p = { "line ", "", field_line(mi, f) };
 
@@ -1604,10 +2383,10 @@ static void check_names(struct loader *ld)
 	char key[KEY_BUF];
 
 	for (j = 0; j < n; j++) {
-		if (m[j].bad & FBIT(F_NAME))
+		if (fset_has(&m[j].bad, F_NAME))
 			continue;
 		for (i = 0; i < j; i++) {
-			if (m[i].bad & FBIT(F_NAME) || strcmp(e[i].name, e[j].name) != 0)
+			if (fset_has(&m[i].bad, F_NAME) || strcmp(e[i].name, e[j].name) != 0)
 				continue;
 			key_printf(key, "instances[%zu].name", m[j].index);
 			/* A checked name holds only safe characters. */
@@ -1621,89 +2400,146 @@ static void check_names(struct loader *ld)
 					     "%s:%u)", e[j].name, ld->files[m[i].file],
 					     field_line(&m[i], F_NAME));
 			/* Its default socket path is the same too: one mistake. */
-			m[j].bad |= FBIT(F_NAME);
+			fset_add(&m[j].bad, F_NAME);
 			if (m[j].sock_default)
-				m[j].bad |= FBIT(F_SOCK_PATH);
+				fset_add(&m[j].bad, F_SOCK_PATH);
 			break;
 		}
 	}
 }
 
-/* Spec 6.1: regions of different instances must not overlap either. */
-static void check_shared_regions(struct loader *ld)
+static const struct icmsg_region_config *slot_region(const struct config_entry *e, size_t s)
 {
-	static const enum cfg_field bases[] = { F_TX_REGION, F_RX_REGION };
-	const struct config_entry *e = ld->cfg->entries;
-	const struct instance_meta *m = ld->metas;
-	size_t i, j, a, b, n = ld->cfg->count;
-	char key[KEY_BUF];
-	struct place p;
+	return s ? &e->cfg.rx_region : &e->cfg.tx_region;
+}
 
-	for (j = 0; j < n; j++) {
-		for (a = 0; a < 2; a++) {
-			const struct icmsg_region_config *rj =
-				a ? &e[j].cfg.rx_region : &e[j].cfg.tx_region;
+static const struct icmsg_mbox_config *slot_mbox(const struct config_entry *e, size_t s)
+{
+	return s ? &e->cfg.rx_mbox : &e->cfg.tx_mbox;
+}
 
-			if (m[j].bad & REGION_BITS(bases[a]))
-				continue;
-			for (i = 0; i < j; i++) {
-				for (b = 0; b < 2; b++) {
-					const struct icmsg_region_config *ri =
-						b ? &e[i].cfg.rx_region : &e[i].cfg.tx_region;
+/*
+ * struct shared_rule - a thing of which each instance has a tx and an rx
+ * one, and that two of them must not share: a region, a FIFO, an eventfd.
+ * @fields: the field of the tx and the rx one; @key: the offset of the
+ * field to name from it.
+ * @comparable: whether slot @s (0 tx, 1 rx) of instance @e can be compared.
+ * @clash: whether slot @sj of @ej and slot @si of @ei clash; if so, write
+ * the start of the message into @what (WHAT_BUF bytes) and return its end.
+ */
+#define WHAT_BUF 48
+struct shared_rule {
+	int fields[2];
+	int key;
+	bool (*comparable)(const struct config_entry *e, const struct instance_meta *m,
+			   size_t s);
+	const char *(*clash)(const struct config_entry *ej, size_t sj,
+			     const struct config_entry *ei, size_t si, char *what);
+};
 
-					if (m[i].bad & REGION_BITS(bases[b]) ||
-					    !regions_overlap(ri, rj))
-						continue;
-					key_printf(key, "instances[%zu].%s", m[j].index,
-						   field_keys[bases[a]]);
-					p = place_of(ld, &m[i], bases[b], &m[j]);
-					add_error_in(ld, m[j].file, field_line(&m[j], bases[a]),
-						     key, "overlaps instances[%zu].%s (%s%s%u) in "
-						     "the same file (spec 6.1)", m[i].index,
-						     field_keys[bases[b]], p.pre, p.sep, p.line);
-					goto next_region;
-				}
-			}
-next_region:
-			;
-		}
-	}
+static bool region_comparable(const struct config_entry *e, const struct instance_meta *m,
+			      size_t s)
+{
+	(void)e;
+	return fset_block_clear(&m->bad, s ? F_RX_REGION : F_TX_REGION, REG_COUNT);
+}
+
+/* Spec 6.1: regions of different instances must not overlap either. */
+static const char *region_clash(const struct config_entry *ej, size_t sj,
+				const struct config_entry *ei, size_t si, char *what)
+{
+	if (!regions_overlap(slot_region(ej, sj), slot_region(ei, si)))
+		return NULL;
+	strcpy(what, "overlaps");
+	return overlap_where[slot_region(ej, sj)->type];
+}
+
+static bool mbox_comparable(const struct instance_meta *m, size_t s, int sub)
+{
+	int f = s ? F_MBOX_RX : F_MBOX_TX;
+
+	return !fset_has(&m->bad, f) && !fset_has(&m->bad, f + sub);
+}
+
+static bool fifo_comparable(const struct config_entry *e, const struct instance_meta *m,
+			    size_t s)
+{
+	return slot_mbox(e, s)->type == ICMSG_MBOX_FIFO && mbox_comparable(m, s, MB_FIFO);
 }
 
 /* One FIFO is one doorbell direction of one instance (spec 6.2). */
-static void check_shared_fifos(struct loader *ld)
+static const char *fifo_clash(const struct config_entry *ej, size_t sj,
+			      const struct config_entry *ei, size_t si, char *what)
 {
-	static const enum cfg_field fields[] = { F_MBOX_TX, F_MBOX_RX };
+	if (!path_equal(slot_mbox(ej, sj)->path, slot_mbox(ei, si)->path))
+		return NULL;
+	strcpy(what, "FIFO already used by");
+	return "";
+}
+
+static bool eventfd_comparable(const struct config_entry *e, const struct instance_meta *m,
+			       size_t s)
+{
+	return slot_mbox(e, s)->type == ICMSG_MBOX_EVENTFD && mbox_comparable(m, s, MB_EVENTFD);
+}
+
+/* An eventfd is one counter: two doorbells on it would eat each other's signals. */
+static const char *eventfd_clash(const struct config_entry *ej, size_t sj,
+				 const struct config_entry *ei, size_t si, char *what)
+{
+	int fd = slot_mbox(ej, sj)->fd;
+
+	if (fd != slot_mbox(ei, si)->fd)
+		return NULL;
+	snprintf(what, WHAT_BUF, "eventfd %d already used by", fd);
+	return "";
+}
+
+static const struct shared_rule shared_regions = {
+	{ F_TX_REGION, F_RX_REGION }, 0, region_comparable, region_clash,
+};
+static const struct shared_rule shared_fifos = {
+	{ F_MBOX_TX, F_MBOX_RX }, 0, fifo_comparable, fifo_clash,
+};
+static const struct shared_rule shared_eventfds = {
+	{ F_MBOX_TX, F_MBOX_RX }, MB_EVENTFD, eventfd_comparable, eventfd_clash,
+};
+
+/* Report every thing of @rule an instance shares with an earlier one, once. */
+static void check_shared(struct loader *ld, const struct shared_rule *rule)
+{
 	const struct config_entry *e = ld->cfg->entries;
 	const struct instance_meta *m = ld->metas;
 	size_t i, j, a, b, n = ld->cfg->count;
-	char key[KEY_BUF];
+	char key[KEY_BUF], what[WHAT_BUF];
+	const char *tail;
 	struct place p;
+	int fa, fb;
 
 	for (j = 0; j < n; j++) {
 		for (a = 0; a < 2; a++) {
-			const char *pj = a ? e[j].cfg.rx_mbox.path : e[j].cfg.tx_mbox.path;
-
-			if (m[j].bad & FBIT(fields[a]))
+			if (!rule->comparable(&e[j], &m[j], a))
 				continue;
 			for (i = 0; i < j; i++) {
 				for (b = 0; b < 2; b++) {
-					const char *pi = b ? e[i].cfg.rx_mbox.path
-							   : e[i].cfg.tx_mbox.path;
-
-					if (m[i].bad & FBIT(fields[b]) || !path_equal(pi, pj))
+					if (!rule->comparable(&e[i], &m[i], b))
 						continue;
+					tail = rule->clash(&e[j], a, &e[i], b, what);
+					if (!tail)
+						continue;
+					fa = report_field(&m[j], rule->fields[a] + rule->key);
+					fb = report_field(&m[i], rule->fields[b] + rule->key);
 					key_printf(key, "instances[%zu].%s", m[j].index,
-						   field_keys[fields[a]]);
-					p = place_of(ld, &m[i], fields[b], &m[j]);
-					add_error_in(ld, m[j].file, field_line(&m[j], fields[a]),
-						     key, "FIFO already used by instances[%zu].%s "
-						     "(%s%s%u)", m[i].index, field_keys[fields[b]],
-						     p.pre, p.sep, p.line);
-					goto next_fifo;
+						   field_keys[fa]);
+					p = place_of(ld, &m[i], fb, &m[j]);
+					add_error_in(ld, m[j].file, field_line(&m[j], fa), key,
+						     "%s instances[%zu].%s (%s%s%u)%s", what,
+						     m[i].index, field_keys[fb], p.pre, p.sep,
+						     p.line, tail);
+					goto next;
 				}
 			}
-next_fifo:
+next:
 			;
 		}
 	}
@@ -1724,7 +2560,7 @@ static void check_shared_sockets(struct loader *ld)
 	for (j = 0; j < n; j++) {
 		const char *pj = e[j].sock_path;
 
-		if (m[j].bad & FBIT(F_SOCK_PATH))
+		if (fset_has(&m[j].bad, F_SOCK_PATH))
 			continue;
 		key_printf(key, "instances[%zu].socket.path", m[j].index);
 		quote(q, sizeof(q), pj, strlen(pj));
@@ -1732,11 +2568,11 @@ static void check_shared_sockets(struct loader *ld)
 			add_error_in(ld, m[j].file, field_line(&m[j], F_SOCK_PATH), key,
 				     "socket path '%s' is the control socket "
 				     "(daemon.control-socket)", q);
-			m[j].bad |= FBIT(F_SOCK_PATH);
+			fset_add(&m[j].bad, F_SOCK_PATH);
 			continue;
 		}
 		for (i = 0; i < j; i++) {
-			if (m[i].bad & FBIT(F_SOCK_PATH) || !path_equal(e[i].sock_path, pj))
+			if (fset_has(&m[i].bad, F_SOCK_PATH) || !path_equal(e[i].sock_path, pj))
 				continue;
 			p = place_of(ld, &m[i], F_SOCK_PATH, &m[j]);
 			add_error_in(ld, m[j].file, field_line(&m[j], F_SOCK_PATH), key,
@@ -1946,7 +2782,7 @@ static void parse_document(struct loader *ld)
 		metas[i].index = i;
 		key_printf(path, "instances[%zu]", i);
 		if (!item) {
-			metas[i].bad = ~UINT32_C(0);
+			fset_fill(&metas[i].bad);
 			continue;
 		}
 		metas[i].line = node_line(item);
@@ -1962,7 +2798,7 @@ static void parse_document(struct loader *ld)
 	}
 	/* Instances the loop did not reach must not take part in the checks. */
 	for (; i < n; i++)
-		metas[i].bad = ~UINT32_C(0);
+		fset_fill(&metas[i].bad);
 }
 
 /* Report a libyaml parser error at the parser's line. */
@@ -2161,8 +2997,9 @@ ICMSG_EXPORT int icmsg_config_load_files(const char *const *paths, size_t n_path
 	}
 	if (!ld.oom) {
 		check_names(&ld);
-		check_shared_regions(&ld);
-		check_shared_fifos(&ld);
+		check_shared(&ld, &shared_regions);
+		check_shared(&ld, &shared_fifos);
+		check_shared(&ld, &shared_eventfds);
 		check_shared_sockets(&ld);
 	}
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <ftw.h>
+#include <glob.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -288,6 +289,21 @@ static void test_config_init_defaults(void **state)
 	assert_int_equal(c.rx_buf_size, 0);
 	assert_true(c.auto_reopen);
 	assert_true(c.create);
+	assert_int_equal(c.tx_region.uio.map, 0);
+	assert_null(c.tx_region.uio.device);
+	assert_null(c.rx_region.uio.map_name);
+	assert_int_equal(c.tx_mbox.fd, -1);
+	assert_int_equal(c.rx_mbox.fd, -1);
+	assert_true(c.tx_mbox.irq_rearm);
+	assert_true(c.rx_mbox.irq_rearm);
+	assert_null(c.rx_mbox.uio_device);
+	assert_int_equal(c.tx_mbox.regs.type, ICMSG_REGION_FILE);
+	assert_int_equal(c.tx_mbox.regs.size, 0);
+	assert_false(c.tx_mbox.write.enabled);
+	assert_int_equal(c.tx_mbox.write.width, 32);
+	assert_int_equal(c.rx_mbox.status.width, 32);
+	assert_int_equal(c.rx_mbox.ack.width, 32);
+	assert_int_equal(c.rx_mbox.ack.op, ICMSG_REG_WRITE);
 }
 
 static void test_config_empty_instances(void **state)
@@ -865,8 +881,8 @@ static void test_config_missing_keys(void **state)
 		      "    mboxes:\n"
 		      "      tx: a.tx\n",
 		      ":2: instances[0].name: missing required key\n"
-		      ":3: instances[0].tx-region.path: missing required key\n"
 		      ":3: instances[0].tx-region.size: missing required key\n"
+		      ":3: instances[0].tx-region: needs one of path, uio or address\n"
 		      ":5: instances[0].rx-region.size: missing required key\n"
 		      ":6: instances[0].mboxes.rx: missing required key");
 	expect_errors("instances:\n  - name: a\n",
@@ -1111,6 +1127,689 @@ static void test_config_examples(void **state)
 		}
 		icmsg_config_free(cfg);
 	}
+}
+
+/* The board examples load, whatever they hold, and pass the public check. */
+static void test_config_board_examples(void **state)
+{
+	const char *root = getenv("ICMSG_SOURCE_ROOT");
+	struct icmsg_config *cfg;
+	char pattern[PATH_MAX], *err;
+	glob_t g;
+	size_t i, j;
+
+	(void)state;
+	if (!root)
+		skip();
+	snprintf(pattern, sizeof(pattern), "%s/config/boards/*.yaml", root);
+	if (glob(pattern, 0, NULL, &g) != 0)
+		skip();
+	for (i = 0; i < g.gl_pathc; i++) {
+		cfg = NULL;
+		err = NULL;
+		if (icmsg_config_load(g.gl_pathv[i], &cfg, &err) != 0)
+			print_error("%s\n", err ? err : g.gl_pathv[i]);
+		assert_null(err);
+		assert_true(icmsg_config_count(cfg) > 0);
+		for (j = 0; j < icmsg_config_count(cfg); j++)
+			assert_int_equal(icmsg_link_config_check(icmsg_config_get(cfg, j), NULL,
+								 NULL), 0);
+		icmsg_config_free(cfg);
+	}
+	globfree(&g);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Hardware transports: UIO, /dev/mem, register doorbells, eventfds         */
+
+/* Instance "a" up to its mboxes key (3 lines), for doorbell tests. */
+#define A_REGIONS \
+	"  - name: a\n" \
+	"    tx-region: { path: a.bin, offset: 0x100, size: 0x100 }\n" \
+	"    rx-region: { path: a.bin, size: 0x100 }\n"
+
+/* FIFO doorbells of instance "a" (1 line), for region tests. */
+#define A_MBOXES "    mboxes: { tx: a.tx, rx: a.rx }\n"
+
+/* Expect @r to be a UIO region or window with these fields. */
+static void expect_uio(const struct icmsg_region_config *r, const char *device, int map,
+		       const char *map_name, uint64_t offset, uint64_t size)
+{
+	assert_int_equal(r->type, ICMSG_REGION_UIO);
+	assert_string_equal(r->uio.device, device);
+	assert_int_equal(r->uio.map, map);
+	if (map_name)
+		assert_string_equal(r->uio.map_name, map_name);
+	else
+		assert_null(r->uio.map_name);
+	assert_int_equal(r->offset, offset);
+	assert_int_equal(r->size, size);
+}
+
+/* Expect register access @r to be present with these fields. */
+static void expect_reg(const struct icmsg_mbox_reg *r, uint32_t offset, uint32_t value,
+		       unsigned int width, enum icmsg_reg_op op)
+{
+	assert_true(r->enabled);
+	assert_int_equal(r->offset, offset);
+	assert_int_equal(r->value, value);
+	assert_int_equal(r->width, width);
+	assert_int_equal(r->op, op);
+}
+
+static void test_config_uio_transport(void **state)
+{
+	const struct icmsg_link_config *a, *b;
+	struct icmsg_config *cfg;
+
+	(void)state;
+	cfg = expect_ok("instances:\n"
+			"  - name: a\n"
+			"    tx-region: { uio: shm, map: 1, offset: 0x800, size: 0x800 }\n"
+			"    rx-region: { uio: /dev/uio3, map-name: rx, size: 0x800 }\n"
+			"    mboxes:\n"
+			"      tx:\n"
+			"        registers: { uio: mbox, size: 0x1000 }\n"
+			"        write: { offset: 0x10, value: 1 }\n"
+			"      rx:\n"
+			"        uio: mbox\n"
+			"        rearm: false\n"
+			"        registers: { uio: mbox, map: 1, offset: 0x100, size: 0x100 }\n"
+			"        status: { offset: 0x4, mask: 0x2, width: 16 }\n"
+			"        ack: { offset: 0x8, value: 0x2, width: 8, op: clear }\n"
+			"        enable:\n"
+			"          - { offset: 0xc, value: 0x2, op: clear }\n"
+			"          - { offset: 0x10, value: 0x2, width: 16, op: set }\n"
+			/* Same interrupt (status tells whose), next range of shm. */
+			"  - name: b\n"
+			"    tx-region: { uio: shm, map: 1, offset: 0x1000, size: 0x800 }\n"
+			"    rx-region: { uio: shm, map: 2, size: 0x800 }\n"
+			"    mboxes:\n"
+			"      tx:\n"
+			"        registers: { uio: mbox, size: 0x1000 }\n"
+			"        write: { offset: 0x14, value: 0x80000000, op: set }\n"
+			"      rx:\n"
+			"        uio: uio7\n"
+			"        registers: { uio: mbox, map-name: regs, size: 0x1000 }\n"
+			"        status: { offset: 0x4, mask: 0x4 }\n");
+	a = icmsg_config_get(cfg, 0);
+	/* A device name, never resolved against the file's directory. */
+	expect_uio(&a->tx_region, "shm", 1, NULL, 0x800, 0x800);
+	assert_null(a->tx_region.path);
+	expect_uio(&a->rx_region, "/dev/uio3", 0, "rx", 0, 0x800);
+
+	assert_int_equal(a->tx_mbox.type, ICMSG_MBOX_MMIO);
+	assert_null(a->tx_mbox.path);
+	expect_uio(&a->tx_mbox.regs, "mbox", 0, NULL, 0, 0x1000);
+	expect_reg(&a->tx_mbox.write, 0x10, 1, 32, ICMSG_REG_WRITE);
+	assert_false(a->tx_mbox.status.enabled);
+	assert_false(a->tx_mbox.ack.enabled);
+
+	assert_int_equal(a->rx_mbox.type, ICMSG_MBOX_UIO_IRQ);
+	assert_string_equal(a->rx_mbox.uio_device, "mbox");
+	assert_false(a->rx_mbox.irq_rearm);
+	assert_int_equal(a->rx_mbox.fd, -1);
+	expect_uio(&a->rx_mbox.regs, "mbox", 1, NULL, 0x100, 0x100);
+	assert_false(a->rx_mbox.write.enabled);
+	expect_reg(&a->rx_mbox.status, 4, 2, 16, ICMSG_REG_WRITE);
+	expect_reg(&a->rx_mbox.ack, 8, 2, 8, ICMSG_REG_CLEAR);
+	expect_reg(&a->rx_mbox.enable[0], 0xc, 2, 32, ICMSG_REG_CLEAR);
+	expect_reg(&a->rx_mbox.enable[1], 0x10, 2, 16, ICMSG_REG_SET);
+	assert_false(a->rx_mbox.enable[2].enabled);
+	assert_false(a->rx_mbox.enable[3].enabled);
+
+	b = icmsg_config_get(cfg, 1);
+	expect_uio(&b->tx_region, "shm", 1, NULL, 0x1000, 0x800);
+	expect_uio(&b->rx_region, "shm", 2, NULL, 0, 0x800);
+	expect_reg(&b->tx_mbox.write, 0x14, 0x80000000u, 32, ICMSG_REG_SET);
+	assert_string_equal(b->rx_mbox.uio_device, "uio7");
+	assert_true(b->rx_mbox.irq_rearm);
+	expect_uio(&b->rx_mbox.regs, "mbox", 0, "regs", 0, 0x1000);
+	expect_reg(&b->rx_mbox.status, 4, 4, 32, ICMSG_REG_WRITE);
+	assert_false(b->rx_mbox.ack.enabled);
+	assert_false(b->rx_mbox.enable[0].enabled);
+
+	assert_int_equal(icmsg_link_config_check(a, NULL, NULL), 0);
+	assert_int_equal(icmsg_link_config_check(b, NULL, NULL), 0);
+	icmsg_config_free(cfg);
+}
+
+static void test_config_devmem_eventfd_transport(void **state)
+{
+	const struct icmsg_link_config *a, *b, *c;
+	struct icmsg_config *cfg;
+
+	(void)state;
+	cfg = expect_ok("instances:\n"
+			"  - name: a\n"
+			"    tx-region: { address: 0x20078000, size: 0x800 }\n"
+			"    rx-region: { address: 0x20070000, size: 0x800 }\n"
+			"    mboxes:\n"
+			"      tx:\n"
+			"        registers: { address: 0x40001000, size: 0x100 }\n"
+			"        write: { offset: 0x21, value: 0x81, width: 8, op: set }\n"
+			"      rx: { eventfd: 4 }\n"
+			"  - name: b\n"
+			"    tx-region:\n"
+			"      path: /sys/bus/pci/devices/0000:01:00.0/resource2\n"
+			"      offset: 0x1000\n"
+			"      size: 0x800\n"
+			"    rx-region: { path: shm.bin, size: 0x800 }\n"
+			"    mboxes:\n"
+			"      tx:\n"
+			"        registers: { path: res0, offset: 0x100, size: 0x10 }\n"
+			"        write: { offset: 0xe, value: 0xffff, width: 16 }\n"
+			"      rx: { fifo: b.rx }\n"
+			"  - name: c\n"
+			"    tx-region: { path: c.bin, size: 0x100 }\n"
+			"    rx-region: { path: c.bin, offset: 0x100, size: 0x100 }\n"
+			"    mboxes: { tx: { eventfd: 0 }, rx: { eventfd: 2147483647 } }\n");
+	a = icmsg_config_get(cfg, 0);
+	assert_int_equal(a->tx_region.type, ICMSG_REGION_DEVMEM);
+	assert_int_equal(a->tx_region.offset, 0x20078000);
+	assert_int_equal(a->tx_region.size, 0x800);
+	assert_null(a->tx_region.path);
+	assert_null(a->tx_region.uio.device);
+	assert_int_equal(a->rx_region.type, ICMSG_REGION_DEVMEM);
+	assert_int_equal(a->rx_region.offset, 0x20070000);
+	assert_int_equal(a->tx_mbox.type, ICMSG_MBOX_MMIO);
+	assert_int_equal(a->tx_mbox.regs.type, ICMSG_REGION_DEVMEM);
+	assert_int_equal(a->tx_mbox.regs.offset, 0x40001000);
+	assert_int_equal(a->tx_mbox.regs.size, 0x100);
+	expect_reg(&a->tx_mbox.write, 0x21, 0x81, 8, ICMSG_REG_SET);
+	assert_int_equal(a->rx_mbox.type, ICMSG_MBOX_EVENTFD);
+	assert_int_equal(a->rx_mbox.fd, 4);
+	assert_null(a->rx_mbox.path);
+
+	b = icmsg_config_get(cfg, 1);
+	assert_int_equal(b->tx_region.type, ICMSG_REGION_FILE);
+	assert_string_equal(b->tx_region.path, "/sys/bus/pci/devices/0000:01:00.0/resource2");
+	assert_int_equal(b->tx_mbox.regs.type, ICMSG_REGION_FILE);
+	/* A window's path is relative to the file, like every path. */
+	assert_string_equal(b->tx_mbox.regs.path, in_dir("res0"));
+	assert_int_equal(b->tx_mbox.regs.offset, 0x100);
+	assert_int_equal(b->tx_mbox.regs.size, 0x10);
+	expect_reg(&b->tx_mbox.write, 0xe, 0xffff, 16, ICMSG_REG_WRITE);
+	assert_int_equal(b->rx_mbox.type, ICMSG_MBOX_FIFO);
+	assert_string_equal(b->rx_mbox.path, in_dir("b.rx"));
+
+	c = icmsg_config_get(cfg, 2);
+	assert_int_equal(c->tx_mbox.type, ICMSG_MBOX_EVENTFD);
+	assert_int_equal(c->tx_mbox.fd, 0);
+	assert_int_equal(c->rx_mbox.fd, 2147483647);
+
+	assert_int_equal(icmsg_link_config_check(a, NULL, NULL), 0);
+	assert_int_equal(icmsg_link_config_check(b, NULL, NULL), 0);
+	assert_int_equal(icmsg_link_config_check(c, NULL, NULL), 0);
+	icmsg_config_free(cfg);
+}
+
+static void test_config_region_backend_keys(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n"
+		      "  - name: a\n"
+		      "    tx-region: { offset: 0x100, size: 0x100 }\n"
+		      "    rx-region: { path: a.bin, uio: uio0, address: 0x1000, size: 0x100 }\n"
+		      A_MBOXES
+		      "  - name: b\n"
+		      "    tx-region: { uio: uio0, address: 0x1000, size: 0x100 }\n"
+		      "    rx-region:\n"
+		      "      pth: b.bin\n"
+		      "      size: 0x100\n"
+		      "    mboxes: { tx: b.tx, rx: b.rx }\n",
+		      ":3: instances[0].tx-region: needs one of path, uio or address\n"
+		      ":4: instances[0].rx-region.uio: path and uio exclude each other\n"
+		      ":7: instances[1].tx-region.address: uio and address exclude each other\n"
+		      /* A misspelt choice is one mistake. */
+		      ":9: instances[1].rx-region.pth: unknown key (did you mean 'path'?)");
+	expect_errors("instances:\n"
+		      "  - name: a\n"
+		      "    tx-region: { path: a.bin, map: 1, size: 0x100 }\n"
+		      "    rx-region: { address: 0x1000, map-name: x, offset: 0x10, size: 0x100 }\n"
+		      A_MBOXES
+		      "  - name: b\n"
+		      "    tx-region: { uio: uio0, map: 1, map-name: shm, size: 0x100 }\n"
+		      "    rx-region: { uio: uio0, map: 5, size: 0x100 }\n"
+		      "    mboxes: { tx: b.tx, rx: b.rx }\n",
+		      ":3: instances[0].tx-region.map: needs uio: it selects a map of a UIO "
+		      "device\n"
+		      ":4: instances[0].rx-region.map-name: needs uio: it selects a map of a UIO "
+		      "device\n"
+		      ":4: instances[0].rx-region.offset: not with address: write the physical "
+		      "address of the first byte as address\n"
+		      ":7: instances[1].tx-region.map-name: map and map-name exclude each other\n"
+		      ":8: instances[1].rx-region.map: must be from 0 to 4: a UIO device has at "
+		      "most 5 maps");
+}
+
+static void test_config_region_uio_rules(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n"
+		      "  - name: a\n"
+		      "    tx-region: { uio: '', map-name: '', size: 0x100 }\n"
+		      "    rx-region: { uio: /dev/mem, map: 0x100000000000, size: 0x100 }\n"
+		      A_MBOXES
+		      "  - name: b\n"
+		      "    tx-region: { uio: /dev/uio, size: 0x102 }\n"
+		      "    rx-region: { uio: uio0/x, offset: 0x102, size: 0x100 }\n"
+		      "    mboxes: { tx: b.tx, rx: b.rx }\n",
+		      ":3: instances[0].tx-region.uio: must not be empty\n"
+		      ":3: instances[0].tx-region.map-name: must not be empty\n"
+		      ":4: instances[0].rx-region.uio: must be a UIO device name, uioN or "
+		      "/dev/uioN\n"
+		      ":4: instances[0].rx-region.map: must be from 0 to 4: a UIO device has at "
+		      "most 5 maps\n"
+		      ":7: instances[1].tx-region.uio: must be a UIO device name, uioN or "
+		      "/dev/uioN\n"
+		      /* The ring rules hold for every type of region. */
+		      ":7: instances[1].tx-region.size: must be a multiple of 4 (spec 2.2)\n"
+		      ":8: instances[1].rx-region.uio: must be a UIO device name, uioN or "
+		      "/dev/uioN\n"
+		      ":8: instances[1].rx-region.offset: must be a multiple of "
+		      "max(dcache-alignment, 4) (spec 2.2)");
+}
+
+static void test_config_region_devmem_rules(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n"
+		      "  - name: a\n"
+		      "    tx-region: { address: 0x20070010, size: 0x100 }\n"
+		      "    rx-region: { address: 0x7fffffffffffff00, size: 0x200 }\n"
+		      A_MBOXES
+		      "    dcache-alignment: 32\n"
+		      "  - name: b\n"
+		      "    tx-region: { address: 0x1000, size: 16 }\n"
+		      "    rx-region: { address: 0x2000 }\n"
+		      "    mboxes: { tx: b.tx, rx: b.rx }\n",
+		      ":3: instances[0].tx-region.address: must be a multiple of "
+		      "max(dcache-alignment, 4) (spec 2.2)\n"
+		      ":4: instances[0].rx-region.address: address + size is beyond the largest "
+		      "offset of /dev/mem\n"
+		      ":8: instances[1].tx-region.size: too small: the data area after the ring "
+		      "header (rd_idx, handshake, wr_idx) must be at least 12 bytes (spec 2.2)\n"
+		      ":9: instances[1].rx-region.size: missing required key");
+}
+
+static void test_config_region_overlap_by_type(void **state)
+{
+	struct icmsg_config *cfg;
+
+	(void)state;
+	/* "uio0" and "/dev/uio0" are one device. */
+	expect_errors("instances:\n"
+		      "  - name: a\n"
+		      "    tx-region: { uio: uio0, offset: 0x100, size: 0x100 }\n"
+		      "    rx-region: { uio: /dev/uio0, offset: 0x1fc, size: 0x100 }\n"
+		      A_MBOXES
+		      "  - name: b\n"
+		      "    tx-region: { uio: shm, map-name: ring, size: 0x100 }\n"
+		      "    rx-region: { uio: shm, map-name: ring, offset: 0xfc, size: 0x100 }\n"
+		      "    mboxes: { tx: b.tx, rx: b.rx }\n"
+		      "  - name: c\n"
+		      "    tx-region: { address: 0x20070000, size: 0x800 }\n"
+		      "    rx-region: { address: 0x200707fc, size: 0x800 }\n"
+		      "    mboxes: { tx: c.tx, rx: c.rx }\n",
+		      ":4: instances[0].rx-region: overlaps tx-region in the same UIO map "
+		      "(spec 6.1)\n"
+		      ":8: instances[1].rx-region: overlaps tx-region in the same UIO map "
+		      "(spec 6.1)\n"
+		      ":12: instances[2].rx-region: overlaps tx-region in physical memory "
+		      "(spec 6.1)");
+	/*
+	 * Other maps, other devices, other types, and a map by index against
+	 * one by name (only the device knows) do not overlap.
+	 */
+	cfg = expect_ok("instances:\n"
+			"  - name: a\n"
+			"    tx-region: { uio: uio0, size: 0x100 }\n"
+			"    rx-region: { uio: uio0, map: 1, size: 0x100 }\n"
+			A_MBOXES
+			"  - name: b\n"
+			"    tx-region: { uio: uio1, size: 0x100 }\n"
+			"    rx-region: { uio: uio1, map-name: rx, size: 0x100 }\n"
+			"    mboxes: { tx: b.tx, rx: b.rx }\n"
+			"  - name: c\n"
+			"    tx-region: { address: 0x0, size: 0x100 }\n"
+			"    rx-region: { path: c.bin, size: 0x100 }\n"
+			"    mboxes: { tx: c.tx, rx: c.rx }\n"
+			"  - name: d\n"
+			"    tx-region: { uio: uio2, map-name: tx, size: 0x100 }\n"
+			"    rx-region: { uio: uio2, map-name: rx, size: 0x100 }\n"
+			"    mboxes: { tx: d.tx, rx: d.rx }\n");
+	icmsg_config_free(cfg);
+}
+
+static void test_config_shared_uio_devmem_eventfd(void **state)
+{
+	struct icmsg_config *cfg;
+
+	(void)state;
+	expect_errors("instances:\n"
+		      "  - name: a\n"
+		      "    tx-region: { uio: uio0, offset: 0x100, size: 0x100 }\n"
+		      "    rx-region: { address: 0x20070000, size: 0x800 }\n"
+		      "    mboxes: { tx: { eventfd: 3 }, rx: { eventfd: 4 } }\n"
+		      "  - name: b\n"
+		      "    tx-region: { uio: /dev/uio0, offset: 0x1fc, size: 0x100 }\n"
+		      "    rx-region: { address: 0x200707fc, size: 0x100 }\n"
+		      "    mboxes:\n"
+		      "      tx: { eventfd: 5 }\n"
+		      "      rx: { eventfd: 3 }\n"
+		      "  - name: c\n"
+		      "    tx-region: { path: c.bin, size: 0x100 }\n"
+		      "    rx-region: { path: c.bin, offset: 0x100, size: 0x100 }\n"
+		      "    mboxes:\n"
+		      "      tx: { fifo: a.rx }\n"
+		      "      rx: { eventfd: 5 }\n"
+		      "  - name: d\n"
+		      "    tx-region: { path: d.bin, size: 0x100 }\n"
+		      "    rx-region: { path: d.bin, offset: 0x100, size: 0x100 }\n"
+		      "    mboxes: { tx: ./c.bin.tx, rx: { fifo: c.bin.tx } }\n"
+		      "  - name: e\n"
+		      "    tx-region: { path: e.bin, size: 0x100 }\n"
+		      "    rx-region: { path: e.bin, offset: 0x100, size: 0x100 }\n"
+		      "    mboxes: { tx: { fifo: e.tx }, rx: { fifo: e.rx } }\n"
+		      "  - name: f\n"
+		      "    tx-region: { path: f.bin, size: 0x100 }\n"
+		      "    rx-region: { path: f.bin, offset: 0x100, size: 0x100 }\n"
+		      "    mboxes: { tx: e.rx, rx: f.rx }\n",
+		      ":7: instances[1].tx-region: overlaps instances[0].tx-region (line 3) in "
+		      "the same UIO map (spec 6.1)\n"
+		      ":8: instances[1].rx-region: overlaps instances[0].rx-region (line 4) in "
+		      "physical memory (spec 6.1)\n"
+		      ":11: instances[1].mboxes.rx.eventfd: eventfd 3 already used by "
+		      "instances[0].mboxes.tx.eventfd (line 5)\n"
+		      ":17: instances[2].mboxes.rx.eventfd: eventfd 5 already used by "
+		      "instances[1].mboxes.tx.eventfd (line 10)\n"
+		      ":21: instances[3].mboxes.rx.fifo: must differ from mboxes.tx: each "
+		      "direction needs its own FIFO\n"
+		      ":29: instances[5].mboxes.tx: FIFO already used by "
+		      "instances[4].mboxes.rx.fifo (line 25)");
+	/* One UIO interrupt for several instances is allowed: status says whose. */
+	cfg = expect_ok("instances:\n"
+			"  - name: a\n"
+			"    tx-region: { uio: uio0, size: 0x100 }\n"
+			"    rx-region: { uio: uio0, offset: 0x100, size: 0x100 }\n"
+			"    mboxes: { tx: a.tx, rx: { uio: mbox } }\n"
+			"  - name: b\n"
+			"    tx-region: { uio: uio0, offset: 0x200, size: 0x100 }\n"
+			"    rx-region: { uio: uio0, offset: 0x300, size: 0x100 }\n"
+			"    mboxes: { tx: b.tx, rx: { uio: mbox } }\n");
+	icmsg_config_free(cfg);
+}
+
+static void test_config_mbox_backend_keys(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n" A_REGIONS
+		      "    mboxes:\n"
+		      "      tx: { rearm: true }\n"
+		      "      rx: { fifo: a.rx, eventfd: 3 }\n"
+		      "instances[1]: 0\n",
+		      ":6: instances[0].mboxes.tx: needs one of fifo, eventfd, uio or registers\n"
+		      ":7: instances[0].mboxes.rx.eventfd: fifo and eventfd exclude each other\n"
+		      ":8: instances[1]: unknown key");
+	expect_errors("instances:\n" A_REGIONS
+		      "    mboxes:\n"
+		      "      tx: { eventfd: 3, registers: { path: r, size: 4 } }\n"
+		      "      rx:\n"
+		      "        uio: uio0\n"
+		      "        fifo: a.rx\n"
+		      "        registers: { path: r, size: 4 }\n",
+		      ":6: instances[0].mboxes.tx.registers: eventfd and registers exclude each "
+		      "other\n"
+		      ":9: instances[0].mboxes.rx.fifo: fifo and uio exclude each other");
+	expect_errors("instances:\n" A_REGIONS
+		      "    mboxes:\n"
+		      "      tx: [a.tx]\n"
+		      "      rx: { fiffo: a.rx }\n",
+		      ":6: instances[0].mboxes.tx: must be a FIFO path or a mapping, not a "
+		      "sequence\n"
+		      ":7: instances[0].mboxes.rx.fiffo: unknown key (did you mean 'fifo'?)");
+}
+
+static void test_config_mbox_direction(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n" A_REGIONS
+		      "    mboxes:\n"
+		      "      tx: { uio: uio0 }\n"
+		      "      rx:\n"
+		      "        registers: { address: 0x40001000, size: 0x100 }\n"
+		      "        write: { offset: 0, value: 1 }\n",
+		      ":6: instances[0].mboxes.tx: a UIO interrupt can only receive: use it for "
+		      "mboxes.rx\n"
+		      ":7: instances[0].mboxes.rx: a register write only rings the peer: use it "
+		      "for mboxes.tx");
+}
+
+static void test_config_mbox_type_keys(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n" A_REGIONS
+		      "    mboxes:\n"
+		      "      tx:\n"
+		      "        eventfd: 3\n"
+		      "        write: { offset: 0, value: 1 }\n"
+		      "        rearm: true\n"
+		      "      rx:\n"
+		      "        uio: uio0\n"
+		      "        write: { offset: 0, value: 1 }\n"
+		      "        rearm: sometimes\n"
+		      "        status: { offset: 0, mask: 1 }\n",
+		      ":8: instances[0].mboxes.tx.write: applies only to a register doorbell "
+		      "(registers without uio)\n"
+		      ":9: instances[0].mboxes.tx.rearm: applies only to a UIO interrupt (uio)\n"
+		      ":12: instances[0].mboxes.rx.write: applies only to a register doorbell "
+		      "(registers without uio)\n"
+		      ":13: instances[0].mboxes.rx.rearm: must be true or false, not "
+		      "'sometimes'\n"
+		      ":14: instances[0].mboxes.rx.status: needs registers: the window that "
+		      "holds the register");
+	expect_errors("instances:\n" A_REGIONS
+		      "    mboxes:\n"
+		      "      tx:\n"
+		      "        fifo: a.tx\n"
+		      "        status: { offset: 0, mask: 1 }\n"
+		      "        ack: { offset: 0, value: 1 }\n"
+		      "      rx:\n"
+		      "        uio: uio0\n"
+		      "        ack: { offset: 0, value: 1 }\n",
+		      ":8: instances[0].mboxes.tx.status: applies only to a UIO interrupt (uio)\n"
+		      ":9: instances[0].mboxes.tx.ack: applies only to a UIO interrupt (uio)\n"
+		      ":12: instances[0].mboxes.rx.ack: needs registers: the window that holds "
+		      "the register");
+	/* A register doorbell without its write says so at the doorbell's line. */
+	expect_errors("instances:\n" A_REGIONS
+		      "    mboxes:\n"
+		      "      tx:\n"
+		      "        registers: { path: r, size: 4 }\n"
+		      "      rx: { uio: uio0 }\n",
+		      ":6: instances[0].mboxes.tx.write: a register doorbell needs write: the "
+		      "access that rings the peer");
+}
+
+static void test_config_mbox_value_rules(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n" A_REGIONS
+		      "    mboxes:\n"
+		      "      tx: { fifo: '' }\n"
+		      "      rx: { eventfd: -1 }\n"
+		      "  - name: b\n"
+		      "    tx-region: { path: b.bin, size: 0x100 }\n"
+		      "    rx-region: { path: b.bin, offset: 0x100, size: 0x100 }\n"
+		      "    mboxes:\n"
+		      "      tx: { eventfd: 0x80000000 }\n"
+		      "      rx: { uio: /dev/uio0x }\n"
+		      "  - name: c\n"
+		      "    tx-region: { path: c.bin, size: 0x100 }\n"
+		      "    rx-region: { path: c.bin, offset: 0x100, size: 0x100 }\n"
+		      "    mboxes: { tx: { eventfd: 7 }, rx: { eventfd: 7 } }\n",
+		      ":6: instances[0].mboxes.tx.fifo: must not be empty\n"
+		      ":7: instances[0].mboxes.rx.eventfd: must be a non-negative integer "
+		      "(decimal or 0x hex), not '-1'\n"
+		      ":12: instances[1].mboxes.tx.eventfd: is too large (at most 2147483647)\n"
+		      ":13: instances[1].mboxes.rx.uio: must be a UIO device name, uioN or "
+		      "/dev/uioN\n"
+		      ":17: instances[2].mboxes.rx.eventfd: must differ from mboxes.tx: each "
+		      "direction needs its own eventfd");
+}
+
+static void test_config_mbox_enable_rules(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n" A_REGIONS
+		      "    mboxes:\n"
+		      "      tx: { eventfd: 3, enable: [] }\n"
+		      "      rx:\n"
+		      "        uio: uio0\n"
+		      "        enable: { offset: 0, value: 1 }\n"
+		      "  - name: b\n"
+		      "    tx-region: { path: b.bin, size: 0x100 }\n"
+		      "    rx-region: { path: b.bin, offset: 0x100, size: 0x100 }\n"
+		      "    mboxes:\n"
+		      "      tx: b.tx\n"
+		      "      rx:\n"
+		      "        uio: uio0\n"
+		      "        registers: { path: r, size: 0x10 }\n"
+		      "        enable: [ {offset: 0, value: 1}, {offset: 0, value: 1},\n"
+		      "                  {offset: 0, value: 1}, {offset: 0, value: 1},\n"
+		      "                  {offset: 0, value: 1} ]\n"
+		      "  - name: c\n"
+		      "    tx-region: { path: c.bin, size: 0x100 }\n"
+		      "    rx-region: { path: c.bin, offset: 0x100, size: 0x100 }\n"
+		      "    mboxes:\n"
+		      "      tx: c.tx\n"
+		      "      rx:\n"
+		      "        uio: uio0\n"
+		      "        registers: { path: r, size: 0x10 }\n"
+		      "        enable:\n"
+		      "          - { offset: 0, value: 1 }\n"
+		      "          - { offset: 0x10, value: 1, op: flip }\n"
+		      "          - [ 1 ]\n"
+		      "          - { offset: 2, vlaue: 1, width: 16 }\n"
+		      "  - name: d\n"
+		      "    tx-region: { path: d.bin, size: 0x100 }\n"
+		      "    rx-region: { path: d.bin, offset: 0x100, size: 0x100 }\n"
+		      "    mboxes:\n"
+		      "      tx: d.tx\n"
+		      "      rx:\n"
+		      "        uio: uio0\n"
+		      "        enable:\n"
+		      "          - { offset: 0, value: 1 }\n",
+		      ":6: instances[0].mboxes.tx.enable: applies only to a UIO interrupt (uio)\n"
+		      ":9: instances[0].mboxes.rx.enable: must be a sequence of register "
+		      "accesses, not a mapping\n"
+		      ":18: instances[1].mboxes.rx.enable: has 5 register accesses: at most 4 "
+		      "are made at open\n"
+		      ":31: instances[2].mboxes.rx.enable[1].op: must be write, set or clear, "
+		      "not 'flip'\n"
+		      ":31: instances[2].mboxes.rx.enable[1].offset: the access ends beyond the "
+		      "end of registers (registers.size)\n"
+		      ":32: instances[2].mboxes.rx.enable[2]: must be a mapping, not a sequence\n"
+		      ":33: instances[2].mboxes.rx.enable[3].vlaue: unknown key (did you mean "
+		      "'value'?)\n"
+		      ":42: instances[3].mboxes.rx.enable[0]: needs registers: the window that "
+		      "holds the register");
+}
+
+static void test_config_register_window_rules(void **state)
+{
+	(void)state;
+	expect_errors("instances:\n" A_REGIONS
+		      "    mboxes:\n"
+		      "      tx:\n"
+		      "        registers: { path: r, size: 0 }\n"
+		      "        write: { offset: 0, value: 1 }\n"
+		      "      rx:\n"
+		      "        uio: uio0\n"
+		      "        registers: { address: 0x1000, offset: 4, map: 1 }\n"
+		      "        ack: { offset: 0, value: 1 }\n"
+		      "  - name: b\n"
+		      "    tx-region: { path: b.bin, size: 0x100 }\n"
+		      "    rx-region: { path: b.bin, offset: 0x100, size: 0x100 }\n"
+		      "    mboxes:\n"
+		      "      tx:\n"
+		      "        registers: { size: 4 }\n"
+		      "        write: { offset: 0, value: 1 }\n"
+		      "      rx:\n"
+		      "        uio: uio0\n"
+		      "        registers: { uio: '', map: 9, size: 0x7fffffffffffffff, offset: 8 }\n"
+		      "        status: { offset: 0, mask: 1 }\n",
+		      ":7: instances[0].mboxes.tx.registers.size: must be greater than 0\n"
+		      ":11: instances[0].mboxes.rx.registers.size: missing required key\n"
+		      ":11: instances[0].mboxes.rx.registers.map: needs uio: it selects a map of "
+		      "a UIO device\n"
+		      ":11: instances[0].mboxes.rx.registers.offset: not with address: write the "
+		      "physical address of the first byte as address\n"
+		      ":18: instances[1].mboxes.tx.registers: needs one of path, uio or address\n"
+		      ":22: instances[1].mboxes.rx.registers.uio: must not be empty\n"
+		      ":22: instances[1].mboxes.rx.registers.map: must be from 0 to 4: a UIO "
+		      "device has at most 5 maps\n"
+		      ":22: instances[1].mboxes.rx.registers.offset: offset + size is beyond the "
+		      "largest file offset");
+}
+
+static void test_config_register_access_rules(void **state)
+{
+	struct icmsg_config *cfg;
+
+	(void)state;
+	expect_errors("instances:\n" A_REGIONS
+		      "    mboxes:\n"
+		      "      tx:\n"
+		      "        registers: { path: r, size: 0x100 }\n"
+		      "        write: { offset: 2, value: 0x100, width: 12, op: toggle }\n"
+		      "      rx:\n"
+		      "        uio: uio0\n"
+		      "        registers: { path: r, size: 0x100 }\n"
+		      "        status: { offset: 0xfe, mask: 0x10000, width: 16, op: set }\n"
+		      "        ack: { offset: 0x100, value: 0x100, width: 8 }\n"
+		      "  - name: b\n"
+		      "    tx-region: { path: b.bin, size: 0x100 }\n"
+		      "    rx-region: { path: b.bin, offset: 0x100, size: 0x100 }\n"
+		      "    mboxes:\n"
+		      "      tx:\n"
+		      "        registers: { path: r, size: 0x100 }\n"
+		      "        write: { offset: 0xfe, value: 0x100000000 }\n"
+		      "      rx:\n"
+		      "        uio: uio0\n"
+		      "        registers: { path: r, size: 0x100 }\n"
+		      "        status: { ofset: 2, width: 32 }\n"
+		      "        ack: { offset: 0xfd, width: 16, value: 1 }\n",
+		      ":8: instances[0].mboxes.tx.write.op: must be write, set or clear, not "
+		      "'toggle'\n"
+		      ":8: instances[0].mboxes.tx.write.width: must be 8, 16 or 32\n"
+		      ":12: instances[0].mboxes.rx.status.op: unknown key\n"
+		      ":12: instances[0].mboxes.rx.status.mask: must fit in 16 bits\n"
+		      ":13: instances[0].mboxes.rx.ack.value: must fit in 8 bits\n"
+		      ":13: instances[0].mboxes.rx.ack.offset: the access ends beyond the end of "
+		      "registers (registers.size)\n"
+		      ":20: instances[1].mboxes.tx.write.value: is too large (at most "
+		      "4294967295)\n"
+		      ":20: instances[1].mboxes.tx.write.offset: must be a multiple of 4: the "
+		      "access is 32 bits wide\n"
+		      ":24: instances[1].mboxes.rx.status.ofset: unknown key (did you mean "
+		      "'offset'?)\n"
+		      ":24: instances[1].mboxes.rx.status.mask: missing required key\n"
+		      ":25: instances[1].mboxes.rx.ack.offset: must be a multiple of 2: the "
+		      "access is 16 bits wide");
+	/* The last register of the window, each width. */
+	cfg = expect_ok("instances:\n" A_REGIONS
+			"    mboxes:\n"
+			"      tx:\n"
+			"        registers: { path: r, size: 0x100 }\n"
+			"        write: { offset: 0xfc, value: 0xffffffff, width: 32 }\n"
+			"      rx:\n"
+			"        uio: uio0\n"
+			"        registers: { path: r, size: 0x100 }\n"
+			"        status: { offset: 0xfe, mask: 0xffff, width: 16, }\n"
+			"        ack: { offset: 0xff, value: 0xff, width: 8, op: write }\n");
+	icmsg_config_free(cfg);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1699,6 +2398,33 @@ static void test_config_drop_in_fifo_reused(void **state)
 			    "instances[0].mboxes.tx (conf.d/b.yaml:6)");
 }
 
+/* The checks of hardware transports span the files too. */
+static void test_config_drop_in_hardware_reused(void **state)
+{
+	static const char *const names[] = { "main.yaml", "conf.d/b.yaml" };
+
+	(void)state;
+	write_in("main.yaml",
+		 "instances:\n"
+		 "  - name: a\n"
+		 "    tx-region: { uio: shm, offset: 0x100, size: 0x100 }\n"
+		 "    rx-region: { address: 0x20070000, size: 0x100 }\n"
+		 "    mboxes: { tx: { eventfd: 3 }, rx: { uio: mbox } }\n");
+	write_in("conf.d/b.yaml",
+		 "instances:\n"
+		 "  - name: b\n"
+		 "    tx-region: { address: 0x200700fc, size: 0x100 }\n"
+		 "    rx-region: { uio: shm, size: 0x104 }\n"
+		 "    mboxes: { tx: { eventfd: 4 }, rx: { eventfd: 3 } }\n");
+	expect_files_errors(names, 2, -EINVAL,
+			    "conf.d/b.yaml:3: instances[0].tx-region: overlaps "
+			    "instances[0].rx-region (main.yaml:4) in physical memory (spec 6.1)\n"
+			    "conf.d/b.yaml:4: instances[0].rx-region: overlaps "
+			    "instances[0].tx-region (main.yaml:3) in the same UIO map (spec 6.1)\n"
+			    "conf.d/b.yaml:5: instances[0].mboxes.rx.eventfd: eventfd 3 already "
+			    "used by instances[0].mboxes.tx.eventfd (main.yaml:5)");
+}
+
 static void test_config_drop_in_socket_reused(void **state)
 {
 	static const char *const names[] = { "main.yaml", "conf.d/b.yaml" };
@@ -1904,7 +2630,7 @@ static void test_config_check_structs(void **state)
 	c.tx_mbox.path = NULL;
 	expect_check_fails(&c, "mboxes.tx", "must not be empty");
 	valid_config(&c);
-	c.rx_mbox.type = (enum icmsg_mbox_type)2;
+	c.rx_mbox.type = (enum icmsg_mbox_type)7;
 	expect_check_fails(&c, "mboxes.rx", "unsupported doorbell type");
 	valid_config(&c);
 	c.rx_mbox.path = "/tmp/./tx.fifo";
@@ -1938,6 +2664,243 @@ static void test_config_check_structs(void **state)
 	assert_int_equal(icmsg_link_config_check(NULL, &f, &m), -EINVAL);
 	assert_string_equal(f, "");
 	assert_string_equal(m, "no configuration");
+}
+
+/* valid_config() with a UIO tx region, a /dev/mem rx region and hardware doorbells. */
+static void valid_hw_config(struct icmsg_link_config *c)
+{
+	valid_config(c);
+	c->tx_region.type = ICMSG_REGION_UIO;
+	c->tx_region.path = NULL;
+	c->tx_region.uio.device = "uio0";
+	c->tx_region.uio.map = 4;
+	c->rx_region.type = ICMSG_REGION_DEVMEM;
+	c->rx_region.path = NULL;
+	c->rx_region.offset = 0x20070000;
+	c->tx_mbox.type = ICMSG_MBOX_MMIO;
+	c->tx_mbox.path = NULL;
+	c->tx_mbox.regs.type = ICMSG_REGION_DEVMEM;
+	c->tx_mbox.regs.offset = 0x40001000;
+	c->tx_mbox.regs.size = 0x100;
+	c->tx_mbox.write.enabled = true;
+	c->tx_mbox.write.offset = 0xfc;
+	c->tx_mbox.write.value = 1;
+	c->rx_mbox.type = ICMSG_MBOX_UIO_IRQ;
+	c->rx_mbox.path = NULL;
+	c->rx_mbox.uio_device = "/dev/uio1";
+	c->rx_mbox.regs.type = ICMSG_REGION_UIO;
+	c->rx_mbox.regs.uio.device = "uio1";
+	c->rx_mbox.regs.size = 0x10;
+	c->rx_mbox.status.enabled = true;
+	c->rx_mbox.status.offset = 0xe;
+	c->rx_mbox.status.value = 0x8000;
+	c->rx_mbox.status.width = 16;
+	c->rx_mbox.ack.enabled = true;
+	c->rx_mbox.ack.offset = 0xf;
+	c->rx_mbox.ack.value = 0x80;
+	c->rx_mbox.ack.width = 8;
+	c->rx_mbox.ack.op = ICMSG_REG_CLEAR;
+}
+
+static void test_config_check_regions_by_type(void **state)
+{
+	struct icmsg_link_config c;
+
+	(void)state;
+	valid_hw_config(&c);
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+
+	c.tx_region.uio.device = NULL;
+	expect_check_fails(&c, "tx-region.uio", "must not be empty");
+	c.tx_region.uio.device = "";
+	expect_check_fails(&c, "tx-region.uio", "must not be empty");
+	c.tx_region.uio.device = "/dev/uio";
+	expect_check_fails(&c, "tx-region.uio", "must be a UIO device name, uioN or /dev/uioN");
+	c.tx_region.uio.device = "/sys/class/uio/uio0";
+	expect_check_fails(&c, "tx-region.uio", "must be a UIO device name, uioN or /dev/uioN");
+	c.tx_region.uio.device = "/dev/uio12";
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+	c.tx_region.uio.map = 5;
+	expect_check_fails(&c, "tx-region.map", "must be from 0 to 4: a UIO device has at most "
+		     "5 maps");
+	c.tx_region.uio.map = -1;
+	expect_check_fails(&c, "tx-region.map", "must be from 0 to 4: a UIO device has at most "
+		     "5 maps");
+	/* The index is ignored when the map is named. */
+	c.tx_region.uio.map_name = "shm";
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+	c.tx_region.uio.map_name = "";
+	expect_check_fails(&c, "tx-region.map-name", "must not be empty");
+
+	valid_hw_config(&c);
+	c.rx_region.offset = 0x20070010;
+	c.dcache_alignment = 32;
+	expect_check_fails(&c, "rx-region.address", "must be a multiple of "
+		     "max(dcache-alignment, 4) (spec 2.2)");
+	c.rx_region.offset = UINT64_C(0x7fffffffffffff00);
+	expect_check_fails(&c, "rx-region.address", "address + size is beyond the largest offset "
+		     "of /dev/mem");
+	c.rx_region.type = ICMSG_REGION_UIO;
+	c.rx_region.uio.device = "uio0";
+	c.rx_region.offset = 0x810;
+	expect_check_fails(&c, "rx-region.offset", "must be a multiple of "
+		     "max(dcache-alignment, 4) (spec 2.2)");
+	c.rx_region.offset = UINT64_C(0x7fffffffffffff00);
+	expect_check_fails(&c, "rx-region.offset", "offset + size is beyond the largest file "
+		     "offset");
+
+	/* Overlaps: the same map of the same device, the same physical range. */
+	valid_hw_config(&c);
+	c.rx_region = c.tx_region;
+	c.rx_region.uio.device = "/dev/uio0";
+	c.rx_region.offset = 0x7fc;
+	expect_check_fails(&c, "rx-region", "overlaps tx-region in the same UIO map (spec 6.1)");
+	c.rx_region.uio.map = 3;
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+	c.rx_region.uio.map_name = "a";
+	c.tx_region.uio.map_name = "a";
+	expect_check_fails(&c, "rx-region", "overlaps tx-region in the same UIO map (spec 6.1)");
+	c.tx_region.uio.map_name = "b";
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+	c.tx_region.uio.map_name = NULL;
+	c.tx_region.uio.map = 3;
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+	c.rx_region.uio.device = "uio1";
+	c.rx_region.uio.map_name = NULL;
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+
+	valid_hw_config(&c);
+	c.tx_region.type = ICMSG_REGION_DEVMEM;
+	c.tx_region.offset = 0x200707fc;
+	expect_check_fails(&c, "rx-region", "overlaps tx-region in physical memory (spec 6.1)");
+	c.tx_region.offset = 0x20070800;
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+	/* A file and physical memory at the same numbers: different places. */
+	c.tx_region.type = ICMSG_REGION_FILE;
+	c.tx_region.path = "/tmp/x.bin";
+	c.tx_region.offset = 0x20070000;
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+}
+
+static void test_config_check_doorbells_by_type(void **state)
+{
+	struct icmsg_link_config c;
+
+	(void)state;
+	/* Direction. */
+	valid_hw_config(&c);
+	c.tx_mbox = c.rx_mbox;
+	expect_check_fails(&c, "mboxes.tx", "a UIO interrupt can only receive: use it for "
+		     "mboxes.rx");
+	valid_hw_config(&c);
+	c.rx_mbox = c.tx_mbox;
+	expect_check_fails(&c, "mboxes.rx", "a register write only rings the peer: use it for "
+		     "mboxes.tx");
+
+	/* MMIO. */
+	valid_hw_config(&c);
+	c.tx_mbox.regs.size = 0;
+	expect_check_fails(&c, "mboxes.tx.registers", "a register doorbell needs registers: the "
+		     "window that holds its register");
+	valid_hw_config(&c);
+	c.tx_mbox.write.enabled = false;
+	expect_check_fails(&c, "mboxes.tx.write", "a register doorbell needs write: the access "
+		     "that rings the peer");
+	valid_hw_config(&c);
+	c.tx_mbox.regs.type = (enum icmsg_region_type)9;
+	expect_check_fails(&c, "mboxes.tx.registers", "unsupported region type");
+	c.tx_mbox.regs.type = ICMSG_REGION_FILE;
+	expect_check_fails(&c, "mboxes.tx.registers.path", "must not be empty");
+	c.tx_mbox.regs.path = "/sys/bus/pci/devices/0000:01:00.0/resource0";
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+	c.tx_mbox.regs.offset = UINT64_C(0x7fffffffffffffff);
+	expect_check_fails(&c, "mboxes.tx.registers.offset", "offset + size is beyond the largest "
+		     "file offset");
+	/* No pbuf rule: any size and offset. */
+	c.tx_mbox.regs.offset = 1;
+	c.tx_mbox.regs.size = 0x101;
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+	c.tx_mbox.regs.type = ICMSG_REGION_UIO;
+	expect_check_fails(&c, "mboxes.tx.registers.uio", "must not be empty");
+
+	valid_hw_config(&c);
+	c.tx_mbox.write.offset = 0xfe;
+	expect_check_fails(&c, "mboxes.tx.write.offset", "must be a multiple of 4: the access is "
+		     "32 bits wide");
+	c.tx_mbox.write.width = 16;
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+	c.tx_mbox.write.offset = 0x100;
+	expect_check_fails(&c, "mboxes.tx.write.offset", "the access ends beyond the end of "
+		     "registers (registers.size)");
+	c.tx_mbox.write.offset = 0;
+	c.tx_mbox.write.value = 0x10000;
+	expect_check_fails(&c, "mboxes.tx.write.value", "must fit in 16 bits");
+	c.tx_mbox.write.width = 24;
+	expect_check_fails(&c, "mboxes.tx.write.width", "must be 8, 16 or 32");
+	c.tx_mbox.write.width = 32;
+	c.tx_mbox.write.op = (enum icmsg_reg_op)3;
+	expect_check_fails(&c, "mboxes.tx.write.op", "must be write, set or clear");
+
+	/* UIO interrupt. */
+	valid_hw_config(&c);
+	c.rx_mbox.uio_device = NULL;
+	expect_check_fails(&c, "mboxes.rx.uio", "must not be empty");
+	c.rx_mbox.uio_device = "a/b";
+	expect_check_fails(&c, "mboxes.rx.uio", "must be a UIO device name, uioN or /dev/uioN");
+	valid_hw_config(&c);
+	c.rx_mbox.regs.size = 0;
+	expect_check_fails(&c, "mboxes.rx.status", "needs registers: the window that holds the "
+		     "register");
+	c.rx_mbox.status.enabled = false;
+	expect_check_fails(&c, "mboxes.rx.ack", "needs registers: the window that holds the "
+		     "register");
+	c.rx_mbox.ack.enabled = false;
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+	valid_hw_config(&c);
+	c.rx_mbox.status.value = 0x10000;
+	expect_check_fails(&c, "mboxes.rx.status.mask", "must fit in 16 bits");
+	valid_hw_config(&c);
+	c.rx_mbox.status.op = (enum icmsg_reg_op)9; /* ignored */
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+	c.rx_mbox.ack.value = 0x100;
+	expect_check_fails(&c, "mboxes.rx.ack.value", "must fit in 8 bits");
+	c.rx_mbox.ack.value = 1;
+	c.rx_mbox.ack.offset = 0x10;
+	expect_check_fails(&c, "mboxes.rx.ack.offset", "the access ends beyond the end of "
+		     "registers (registers.size)");
+	c.rx_mbox.ack.offset = 0;
+	c.rx_mbox.ack.op = (enum icmsg_reg_op)9;
+	expect_check_fails(&c, "mboxes.rx.ack.op", "must be write, set or clear");
+	valid_hw_config(&c);
+	c.rx_mbox.enable[3].enabled = true;
+	c.rx_mbox.enable[3].offset = 0xc;
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+	c.rx_mbox.enable[3].op = ICMSG_REG_SET;
+	c.rx_mbox.enable[3].offset = 0xe;
+	expect_check_fails(&c, "mboxes.rx.enable[3].offset", "must be a multiple of 4: the "
+		     "access is 32 bits wide");
+	c.rx_mbox.enable[3].offset = 0xc;
+	c.rx_mbox.regs.size = 0;
+	c.rx_mbox.status.enabled = false;
+	c.rx_mbox.ack.enabled = false;
+	expect_check_fails(&c, "mboxes.rx.enable[3]", "needs registers: the window that holds "
+		     "the register");
+
+	/* eventfd. */
+	valid_config(&c);
+	c.tx_mbox.type = ICMSG_MBOX_EVENTFD;
+	c.rx_mbox.type = ICMSG_MBOX_EVENTFD;
+	expect_check_fails(&c, "mboxes.tx.eventfd", "must be a file descriptor number (0 or more)");
+	c.tx_mbox.fd = 0;
+	c.rx_mbox.fd = 0;
+	expect_check_fails(&c, "mboxes.rx.eventfd", "must differ from mboxes.tx: each direction "
+		     "needs its own eventfd");
+	c.rx_mbox.fd = 1;
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
+	/* A FIFO and an eventfd: the paths of other types are ignored. */
+	c.tx_mbox.type = ICMSG_MBOX_FIFO;
+	c.rx_mbox.path = c.tx_mbox.path;
+	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
 }
 
 int main(void)
@@ -1983,6 +2946,21 @@ int main(void)
 		cmocka_unit_test(test_config_fifo_reused),
 		cmocka_unit_test(test_config_offset_beyond_2_63),
 		cmocka_unit_test(test_config_examples),
+		cmocka_unit_test(test_config_board_examples),
+		cmocka_unit_test(test_config_uio_transport),
+		cmocka_unit_test(test_config_devmem_eventfd_transport),
+		cmocka_unit_test(test_config_region_backend_keys),
+		cmocka_unit_test(test_config_region_uio_rules),
+		cmocka_unit_test(test_config_region_devmem_rules),
+		cmocka_unit_test(test_config_region_overlap_by_type),
+		cmocka_unit_test(test_config_shared_uio_devmem_eventfd),
+		cmocka_unit_test(test_config_mbox_backend_keys),
+		cmocka_unit_test(test_config_mbox_direction),
+		cmocka_unit_test(test_config_mbox_type_keys),
+		cmocka_unit_test(test_config_mbox_value_rules),
+		cmocka_unit_test(test_config_mbox_enable_rules),
+		cmocka_unit_test(test_config_register_window_rules),
+		cmocka_unit_test(test_config_register_access_rules),
 		cmocka_unit_test(test_config_relay_defaults),
 		cmocka_unit_test(test_config_relay_keys),
 		cmocka_unit_test(test_config_daemon_section),
@@ -2001,12 +2979,15 @@ int main(void)
 		cmocka_unit_test(test_config_drop_in_duplicate_name),
 		cmocka_unit_test(test_config_drop_in_overlapping_region),
 		cmocka_unit_test(test_config_drop_in_fifo_reused),
+		cmocka_unit_test(test_config_drop_in_hardware_reused),
 		cmocka_unit_test(test_config_drop_in_socket_reused),
 		cmocka_unit_test(test_config_drop_in_daemon_refused),
 		cmocka_unit_test(test_config_drop_in_errors_of_all_files),
 		cmocka_unit_test(test_config_drop_in_without_main),
 		cmocka_unit_test(test_config_load_files_arguments),
 		cmocka_unit_test(test_config_check_structs),
+		cmocka_unit_test(test_config_check_regions_by_type),
+		cmocka_unit_test(test_config_check_doorbells_by_type),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

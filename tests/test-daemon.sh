@@ -604,6 +604,46 @@ code=0
 [ $st -eq 0 ] || diag "$out" "$bad"
 result "--check-config: OK with the count, errors with file:line and exit 1" $st
 
+# -- --check-config probes UIO devices (a fake sysfs tree) -----------------
+st=0
+mkdir -p "$WORK/hw.d" "$WORK/sysroot-none" "$WORK/sysroot/dev" \
+	"$WORK/sysroot/sys/class/uio/uio0/maps/map0"
+{
+	daemon_header
+	cat <<EOF
+  - name: hw
+    tx-region: { uio: shm, map-name: ring, offset: 0x0800, size: 0x0800 }
+    rx-region: { uio: /dev/uio0, offset: 0x1000, size: 0x0800 }
+    mboxes: { tx: $WORK/shm/hw.tx, rx: $WORK/shm/hw.rx }
+EOF
+} >"$WORK/hw.yaml"
+hw_check() {
+	ICMSG_SYSROOT=$1 "$DAEMON" --check-config -c "$WORK/hw.yaml" -d "$WORK/hw.d" 2>&1
+}
+# No UIO on this machine: a note, and the configuration is fine.
+code=0
+out=$(hw_check "$WORK/sysroot-none") || code=$?
+[ "$code" -eq 0 ] || st=1
+printf '%s\n' "$out" | matches "^icmsgd: instance 'hw': note: not checked: tx-region: " || st=1
+printf '%s\n' "$out" | matches '^configuration OK: 1 instances$' || st=1
+# uio0 "shm" has one map "ring" of 0x1000 bytes: rx-region ends beyond it.
+echo shm >"$WORK/sysroot/sys/class/uio/uio0/name"
+echo ring >"$WORK/sysroot/sys/class/uio/uio0/maps/map0/name"
+echo 0x1000 >"$WORK/sysroot/sys/class/uio/uio0/maps/map0/size"
+echo 0x0 >"$WORK/sysroot/sys/class/uio/uio0/maps/map0/offset"
+: >"$WORK/sysroot/dev/uio0"
+code=0
+bad=$(hw_check "$WORK/sysroot") || code=$?
+[ "$code" -eq 1 ] || st=1
+printf '%s\n' "$bad" | matches "^icmsgd: instance 'hw': rx-region: .*map 0" || st=1
+! printf '%s\n' "$bad" | matches 'tx-region|configuration OK' || st=1
+# A map big enough for both.
+echo 0x2000 >"$WORK/sysroot/sys/class/uio/uio0/maps/map0/size"
+good=$(hw_check "$WORK/sysroot") || st=1
+[ "$good" = "configuration OK: 1 instances" ] || st=1
+[ $st -eq 0 ] || diag "$out" "$bad" "$good"
+result "--check-config: UIO regions probed, a note without UIO, an error naming the key" $st
+
 # -- the control socket moves at reload ---------------------------------------
 st=0
 ev=$(event_count)
