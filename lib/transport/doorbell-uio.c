@@ -94,6 +94,8 @@ int doorbell_uio_attach(struct doorbell *db, int fd, const struct icmsg_mbox_con
 {
 	int err, flags;
 
+	memset(db, 0, sizeof(*db));
+	db->fd = -1;
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
 		err = -errno;

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,10 @@
 
 #define UIO_CLASS "/sys/class/uio"
 
-/* Read a one-line sysfs attribute without its newline. */
+/*
+ * Read a one-line sysfs attribute without its newline. -E2BIG if it fills
+ * @buf: a cut name must never match a shorter one.
+ */
 static int read_attr(const char *path, char *buf, size_t cap)
 {
 	ssize_t n;
@@ -29,6 +33,8 @@ static int read_attr(const char *path, char *buf, size_t cap)
 	close(fd);
 	if (n < 0)
 		return -errno;
+	if ((size_t)n == cap - 1)
+		return -E2BIG;
 	buf[n] = '\0';
 	while (n > 0 && isspace((unsigned char)buf[n - 1]))
 		buf[--n] = '\0';
@@ -46,7 +52,7 @@ static int read_u64_attr(const char *path, uint64_t *ret)
 		return err;
 	errno = 0;
 	v = strtoull(buf, &end, 0);
-	if (errno || end == buf || *end)
+	if (errno || end == buf || *end || buf[0] == '-')
 		return -EINVAL;
 	*ret = v;
 	return 0;
@@ -62,7 +68,7 @@ static bool parse_uio_name(const char *s, unsigned int *ret)
 		return false;
 	errno = 0;
 	v = strtoul(s + 3, &end, 10);
-	if (errno || *end || v > 0xFFFFF)
+	if (errno || *end || v > UINT_MAX)
 		return false;
 	*ret = (unsigned int)v;
 	return true;
@@ -105,7 +111,7 @@ static int class_dir(char *buf, size_t cap, const struct logger *log)
 /* Every device's name, for a message that lists what is there. */
 static void list_devices(DIR *d, const char *dir, char *out, size_t cap)
 {
-	char path[768], name[64];
+	char path[768], name[UIO_NAME_MAX];
 	struct dirent *de;
 	unsigned int n;
 	size_t used = 0;
@@ -127,7 +133,7 @@ static void list_devices(DIR *d, const char *dir, char *out, size_t cap)
 
 int uio_find_device(const char *device, unsigned int *ret, const struct logger *log)
 {
-	char dir[400], path[768], name[64], found[256];
+	char dir[400], path[768], name[UIO_NAME_MAX], found[256];
 	unsigned int n, match = 0, matches = 0;
 	const char *s = device;
 	struct dirent *de;

@@ -16,13 +16,16 @@
 
 #include "../internal.h"
 
+/* Longest device or map name we compare; longer ones never match. */
+#define UIO_NAME_MAX 256
+
 /** struct uio_map_info - sysfs facts about one map of one device. */
 struct uio_map_info {
 	unsigned int dev;   /* N of uioN */
 	unsigned int index; /* M of mapM */
 	uint64_t size;      /* bytes from the start of the mapping */
 	uint64_t offset;    /* in-page offset of the memory in the mapping */
-	char name[64];
+	char name[UIO_NAME_MAX];
 };
 
 /**
