@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * config - instance configuration: defaults, validation (spec 2.2, 5.3, 6.1)
- * and the YAML loader (spec 5.3).
+ * config - the YAML loader (spec 5.3) and the loaded configuration:
+ * icmsg_config_load*() and the icmsg_config_*() getters. The rules of one
+ * instance are config-check.c's, run on every instance read; the checks
+ * between instances are here, since they work on what only the loader
+ * knows: the line of each key, the fields already reported, the file.
  *
  * Error lines of icmsg_config_load() all have the form
  *
@@ -14,11 +17,6 @@
  * use the KEY "yaml". A missing key is reported at the line of the mapping
  * that lacks it (the line of its own key, or of its "- " item). The lines are
  * sorted by line number, ties in the order they were found.
- *
- * Cascades are avoided by tracking, per instance, which fields are known to
- * be bad (unparsable, missing, or already reported): every rule names the
- * fields it reads and is skipped when one of them is bad, so each mistake
- * is reported once, at the key that holds it.
  *
  * A region, and a doorbell written as a mapping, name their backend with
  * exactly one key (path, uio or address; fifo, eventfd, uio or registers);
@@ -49,13 +47,9 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "config.h"
 #include "internal.h"
-#include "pbuf.h"
 
-/* Names become socket file names (one per instance) in a daemon directory. */
-#define NAME_MAX_LEN 64
-#define DCACHE_MAX 4096
-#define PACKET_LEN_MAX 65535
 /* A config file is a few kilobytes; refuse to slurp anything huge. */
 #define FILE_MAX_SIZE (1024 * 1024)
 /* Longest piece of file content quoted in a message, so lines stay short. */
@@ -70,771 +64,6 @@
 #define QUEUE_LIMIT_MAX 1000000
 #define DEFAULT_RUNTIME_DIR "/run/icmsgd"
 #define DEFAULT_MODE 0660
-/* The kernel's MAX_UIO_MAPS. */
-#define UIO_MAPS_MAX 5
-
-/*
- * Fields of one instance, in the order icmsg_link_config_check() checks them.
- * Every key that can be at fault has a field, so that each message names
- * the full key. Nested mappings are blocks of fields at fixed distances from
- * their own entry: a region or register window (REG_*), a register access
- * (ACC_*) and a doorbell (MB_*), so the same code serves every copy.
- */
-enum {
-	REG_PATH = 1,
-	REG_UIO,
-	REG_MAP,
-	REG_MAP_NAME,
-	REG_ADDRESS,
-	REG_OFFSET,
-	REG_SIZE,
-	REG_COUNT
-};
-
-enum { ACC_OFFSET = 1, ACC_VALUE, ACC_WIDTH, ACC_OP, ACC_COUNT };
-
-enum {
-	MB_FIFO = 1,
-	MB_EVENTFD,
-	MB_UIO,
-	MB_REARM,
-	MB_REGS,
-	MB_WRITE = MB_REGS + REG_COUNT,
-	MB_STATUS = MB_WRITE + ACC_COUNT,
-	MB_ACK = MB_STATUS + ACC_COUNT,
-	MB_ENABLE = MB_ACK + ACC_COUNT, /* the sequence; its items follow */
-	MB_ENABLE_0,
-	MB_COUNT = MB_ENABLE_0 + ICMSG_MBOX_ENABLE_MAX * ACC_COUNT
-};
-
-/* The field of item @k of a doorbell's enable sequence, from the doorbell. */
-#define MB_ENABLE_ITEM(k) (MB_ENABLE_0 + (k) * ACC_COUNT)
-
-enum cfg_field {
-	F_NAME,
-	F_COMPATIBLE,
-	F_DCACHE,
-	F_UNBOUND,
-	F_TX_REGION,
-	F_RX_REGION = F_TX_REGION + REG_COUNT,
-	F_MBOXES = F_RX_REGION + REG_COUNT,
-	F_MBOX_TX,
-	F_MBOX_RX = F_MBOX_TX + MB_COUNT,
-	F_PEER_RX = F_MBOX_RX + MB_COUNT,
-	F_RX_BUF,
-	F_REPEAT,
-	F_TIMEOUT,
-	F_MAX,
-	F_GRACE,
-	F_AUTO_REOPEN,
-	/* icmsgd's keys: icmsg_link_config_check() never reads them. */
-	F_SOCKET,
-	F_SOCK_PATH,
-	F_SOCK_MODE,
-	F_SOCK_OWNER,
-	F_SOCK_GROUP,
-	F_POLICY,
-	F_QUEUE_LIMIT,
-	F_DISC_UNBOUND,
-	F_COUNT
-};
-
-/* The blocks of mboxes and socket: the mapping and everything in it. */
-#define MBOXES_FIELDS (F_PEER_RX - F_MBOXES)
-#define SOCKET_FIELDS (F_SOCK_GROUP + 1 - F_SOCKET)
-
-/* A set of fields, e.g. those known to be bad. */
-#define FSET_WORDS ((F_COUNT + 63) / 64)
-struct fset {
-	uint64_t w[FSET_WORDS];
-};
-
-static void fset_add(struct fset *s, int f)
-{
-	s->w[f / 64] |= UINT64_C(1) << (f % 64);
-}
-
-/* Add fields @first to @first + @n - 1: a whole block. */
-static void fset_add_block(struct fset *s, int first, int n)
-{
-	int i;
-
-	for (i = first; i < first + n; i++)
-		fset_add(s, i);
-}
-
-static void fset_fill(struct fset *s)
-{
-	memset(s, 0xff, sizeof(*s));
-}
-
-static bool fset_has(const struct fset *s, int f)
-{
-	return s->w[f / 64] & (UINT64_C(1) << (f % 64));
-}
-
-/* Whether fields @first to @first + @n - 1 are all outside @s. */
-static bool fset_block_clear(const struct fset *s, int first, int n)
-{
-	int i;
-
-	for (i = first; i < first + n; i++)
-		if (fset_has(s, i))
-			return false;
-	return true;
-}
-
-/* The YAML key of each field, relative to the instance. */
-#define REGION_KEYS(base, pre) \
-	[base] = pre, [(base) + REG_PATH] = pre ".path", [(base) + REG_UIO] = pre ".uio", \
-	[(base) + REG_MAP] = pre ".map", [(base) + REG_MAP_NAME] = pre ".map-name", \
-	[(base) + REG_ADDRESS] = pre ".address", [(base) + REG_OFFSET] = pre ".offset", \
-	[(base) + REG_SIZE] = pre ".size"
-#define ACCESS_KEYS(base, pre, value) \
-	[base] = pre, [(base) + ACC_OFFSET] = pre ".offset", [(base) + ACC_VALUE] = pre value, \
-	[(base) + ACC_WIDTH] = pre ".width", [(base) + ACC_OP] = pre ".op"
-#define MBOX_KEYS(base, pre) \
-	[base] = pre, [(base) + MB_FIFO] = pre ".fifo", [(base) + MB_EVENTFD] = pre ".eventfd", \
-	[(base) + MB_UIO] = pre ".uio", [(base) + MB_REARM] = pre ".rearm", \
-	REGION_KEYS((base) + MB_REGS, pre ".registers"), \
-	ACCESS_KEYS((base) + MB_WRITE, pre ".write", ".value"), \
-	ACCESS_KEYS((base) + MB_STATUS, pre ".status", ".mask"), \
-	ACCESS_KEYS((base) + MB_ACK, pre ".ack", ".value"), [(base) + MB_ENABLE] = pre ".enable", \
-	ACCESS_KEYS((base) + MB_ENABLE_ITEM(0), pre ".enable[0]", ".value"), \
-	ACCESS_KEYS((base) + MB_ENABLE_ITEM(1), pre ".enable[1]", ".value"), \
-	ACCESS_KEYS((base) + MB_ENABLE_ITEM(2), pre ".enable[2]", ".value"), \
-	ACCESS_KEYS((base) + MB_ENABLE_ITEM(3), pre ".enable[3]", ".value")
-
-_Static_assert(ICMSG_MBOX_ENABLE_MAX == 4, "MBOX_KEYS names every enable item");
-
-static const char *const field_keys[F_COUNT] = {
-	[F_NAME] = "name",
-	[F_COMPATIBLE] = "compatible",
-	[F_DCACHE] = "dcache-alignment",
-	[F_UNBOUND] = "unbound",
-	REGION_KEYS(F_TX_REGION, "tx-region"),
-	REGION_KEYS(F_RX_REGION, "rx-region"),
-	[F_MBOXES] = "mboxes",
-	MBOX_KEYS(F_MBOX_TX, "mboxes.tx"),
-	MBOX_KEYS(F_MBOX_RX, "mboxes.rx"),
-	[F_PEER_RX] = "peer-rx-buf-size",
-	[F_RX_BUF] = "rx-buf-size",
-	[F_REPEAT] = "bond-notify-repeat-ms",
-	[F_TIMEOUT] = "bond-timeout-ms",
-	[F_MAX] = "bond-notify-max-ms",
-	[F_GRACE] = "detect-grace-ms",
-	[F_AUTO_REOPEN] = "auto-reopen",
-	[F_SOCKET] = "socket",
-	[F_SOCK_PATH] = "socket.path",
-	[F_SOCK_MODE] = "socket.mode",
-	[F_SOCK_OWNER] = "socket.owner",
-	[F_SOCK_GROUP] = "socket.group",
-	[F_POLICY] = "client-policy",
-	[F_QUEUE_LIMIT] = "client-queue-limit",
-	[F_DISC_UNBOUND] = "disconnect-on-unbound",
-};
-
-/* The mapping that holds field @f, or -1 for a key of the instance itself. */
-static int field_parent(int f)
-{
-	int base, rel;
-
-	if (f > F_TX_REGION && f < F_MBOXES)
-		return f < F_RX_REGION ? F_TX_REGION : F_RX_REGION;
-	if (f == F_MBOX_TX || f == F_MBOX_RX)
-		return F_MBOXES;
-	if (f > F_MBOX_TX && f < F_PEER_RX) {
-		base = f < F_MBOX_RX ? F_MBOX_TX : F_MBOX_RX;
-		rel = f - base;
-		if (rel > MB_REGS && rel < MB_WRITE)
-			return base + MB_REGS;
-		if (rel > MB_WRITE && rel < MB_STATUS)
-			return base + MB_WRITE;
-		if (rel > MB_STATUS && rel < MB_ACK)
-			return base + MB_STATUS;
-		if (rel > MB_ACK && rel < MB_ENABLE)
-			return base + MB_ACK;
-		if (rel >= MB_ENABLE_0 && (rel - MB_ENABLE_0) % ACC_COUNT == 0)
-			return base + MB_ENABLE;
-		if (rel > MB_ENABLE_0)
-			return base + MB_ENABLE_0 + (rel - MB_ENABLE_0) / ACC_COUNT * ACC_COUNT;
-		return base;
-	}
-	if (f > F_SOCKET && f <= F_SOCK_GROUP)
-		return F_SOCKET;
-	return -1;
-}
-
-static void mbox_config_init(struct icmsg_mbox_config *m)
-{
-	m->irq_rearm = true;
-	m->fd = -1;
-	m->regs.type = ICMSG_REGION_FILE;
-	m->write.width = 32;
-	m->status.width = 32;
-	m->ack.width = 32;
-	for (size_t i = 0; i < ICMSG_MBOX_ENABLE_MAX; i++)
-		m->enable[i].width = 32;
-}
-
-ICMSG_EXPORT void icmsg_link_config_init(struct icmsg_link_config *cfg)
-{
-	if (!cfg)
-		return;
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->tx_region.type = ICMSG_REGION_FILE;
-	cfg->rx_region.type = ICMSG_REGION_FILE;
-	cfg->tx_mbox.type = ICMSG_MBOX_FIFO;
-	cfg->rx_mbox.type = ICMSG_MBOX_FIFO;
-	mbox_config_init(&cfg->tx_mbox);
-	mbox_config_init(&cfg->rx_mbox);
-	cfg->dcache_alignment = 0;
-	cfg->unbound = ICMSG_UNBOUND_DISABLE;
-	cfg->bond_notify_repeat_ms = 1;
-	cfg->bond_timeout_ms = 5000;
-	cfg->bond_notify_max_ms = 100;
-	cfg->detect_grace_ms = 50;
-	cfg->peer_rx_buf_size = 128;
-	cfg->rx_buf_size = 0;
-	cfg->auto_reopen = true;
-	cfg->create = true;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Checking one instance                                                    */
-
-/*
- * Return the next path component of *p, skipping empty and "." ones, and
- * advance *p past it; 0 at the end. This makes "run//./x" equal "run/x" for
- * the overlap and FIFO checks without touching the file system. ".." is
- * left alone: "a/../b" is "b" only if "a" is not a symlink.
- */
-static size_t next_component(const char **p, const char **ret)
-{
-	const char *s = *p;
-	size_t n;
-
-	for (;;) {
-		while (*s == '/')
-			s++;
-		n = strcspn(s, "/");
-		if (n == 0 || !(n == 1 && s[0] == '.')) {
-			*ret = s;
-			*p = s + n;
-			return n;
-		}
-		s += n;
-	}
-}
-
-static bool path_equal(const char *a, const char *b)
-{
-	const char *ca, *cb;
-	size_t na, nb;
-
-	if (!a || !b || (a[0] == '/') != (b[0] == '/'))
-		return false;
-	do {
-		na = next_component(&a, &ca);
-		nb = next_component(&b, &cb);
-		if (na != nb || memcmp(ca, cb, na) != 0)
-			return false;
-	} while (na);
-	return true;
-}
-
-/* "/dev/uioN" names the same device as "uioN". */
-static const char *uio_short_name(const char *dev)
-{
-	return strncmp(dev, "/dev/", 5) == 0 ? dev + 5 : dev;
-}
-
-/*
- * Whether @a and @b are the same map of the same UIO device. A map given
- * by index and one given by name may be the same too, but only the device
- * can tell: that is left to icmsg_link_config_probe().
- */
-static bool uio_same_map(const struct icmsg_uio_config *a, const struct icmsg_uio_config *b)
-{
-	if (!a->device || !b->device ||
-	    strcmp(uio_short_name(a->device), uio_short_name(b->device)) != 0)
-		return false;
-	if (a->map_name || b->map_name)
-		return a->map_name && b->map_name && strcmp(a->map_name, b->map_name) == 0;
-	return a->map == b->map;
-}
-
-/* Both ranges must be free of overflow (checked before). */
-static bool regions_overlap(const struct icmsg_region_config *a,
-			    const struct icmsg_region_config *b)
-{
-	if (a->type != b->type || a->offset >= b->offset + b->size ||
-	    b->offset >= a->offset + a->size)
-		return false;
-	switch (a->type) {
-	case ICMSG_REGION_FILE:
-		return path_equal(a->path, b->path);
-	case ICMSG_REGION_UIO:
-		return uio_same_map(&a->uio, &b->uio);
-	case ICMSG_REGION_DEVMEM:
-		return true;
-	}
-	return false;
-}
-
-static bool name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '.' || c == '-';
-}
-
-static bool dcache_valid(uint32_t d)
-{
-	return d == 0 || (d >= 4 && d <= DCACHE_MAX && (d & (d - 1)) == 0);
-}
-
-/*
- * A UIO device as a sysfs name, "uioN" or "/dev/uioN". A name holds no '/'
- * (it is a file name in sysfs); a path must be /dev/uioN, since that is
- * what the device is looked up by.
- */
-static bool uio_device_valid(const char *dev)
-{
-	const char *digits;
-
-	if (!strchr(dev, '/'))
-		return true;
-	if (strncmp(dev, "/dev/uio", 8) != 0)
-		return false;
-	digits = dev + 8;
-	return digits[0] && strspn(digits, "0123456789") == strlen(digits);
-}
-
-typedef void (*check_report_fn)(void *userdata, enum cfg_field field, const char *msg);
-
-/*
- * struct checker - one pass over an instance. @bad holds the fields known
- * to be bad on entry (the loader's parse failures) and gains every field a
- * rule fails on, so that rules reading a bad field are skipped.
- */
-struct checker {
-	const struct icmsg_link_config *cfg;
-	struct fset bad;
-	check_report_fn report;
-	void *userdata;
-};
-
-/* Whether none of the fields listed after @c is bad. */
-#define usable(c, ...) usable_list(c, (const int[]){ __VA_ARGS__, -1 })
-
-static bool usable_list(const struct checker *c, const int *fields)
-{
-	for (; *fields >= 0; fields++)
-		if (fset_has(&c->bad, *fields))
-			return false;
-	return true;
-}
-
-/* Whether no field of the region or register window at @base is bad. */
-static bool region_usable(const struct checker *c, int base)
-{
-	return fset_block_clear(&c->bad, base, REG_COUNT);
-}
-
-static void fail(struct checker *c, int field, const char *msg)
-{
-	fset_add(&c->bad, field);
-	c->report(c->userdata, (enum cfg_field)field, msg);
-}
-
-static void check_name(struct checker *c)
-{
-	const char *name = c->cfg->name;
-	size_t i;
-
-	if (!usable(c, F_NAME))
-		return;
-	if (!name || !name[0]) {
-		fail(c, F_NAME, "must not be empty");
-		return;
-	}
-	if (strlen(name) > NAME_MAX_LEN) {
-		fail(c, F_NAME, "must be at most 64 characters long");
-		return;
-	}
-	/* Also rules out "." and "..", which would escape the directory. */
-	if (name[0] == '.') {
-		fail(c, F_NAME, "must not start with '.': names become socket file names");
-		return;
-	}
-	for (i = 0; name[i]; i++) {
-		if (!name_char(name[i])) {
-			fail(c, F_NAME, "may contain only A-Z, a-z, 0-9, '_', '.' and '-': "
-					"names become socket file names");
-			return;
-		}
-	}
-}
-
-static void check_modes(struct checker *c)
-{
-	const struct icmsg_link_config *cfg = c->cfg;
-
-	if (usable(c, F_DCACHE) && !dcache_valid(cfg->dcache_alignment))
-		fail(c, F_DCACHE, "must be 0 or a power of two from 4 to 4096");
-
-	if (!usable(c, F_UNBOUND))
-		return;
-	switch (cfg->unbound) {
-	case ICMSG_UNBOUND_DISABLE:
-		break;
-	case ICMSG_UNBOUND_ENABLE:
-	case ICMSG_UNBOUND_DETECT:
-		if (usable(c, F_DCACHE) && cfg->dcache_alignment < 8)
-			fail(c, F_UNBOUND, "enable and detect need dcache-alignment >= 8: "
-					   "Zephyr refuses the handshake layout below 8 "
-					   "(spec 2.2)");
-		break;
-	default:
-		fail(c, F_UNBOUND, "must be disable, enable or detect");
-		break;
-	}
-}
-
-static void check_uio_device(struct checker *c, const char *dev, int field)
-{
-	if (!usable(c, field))
-		return;
-	if (!dev || !dev[0])
-		fail(c, field, "must not be empty");
-	else if (!uio_device_valid(dev))
-		fail(c, field, "must be a UIO device name, uioN or /dev/uioN");
-}
-
-/* The field that holds a region's first byte: its offset, or its address. */
-static int origin_field(const struct icmsg_region_config *r, int base)
-{
-	return base + (r->type == ICMSG_REGION_DEVMEM ? REG_ADDRESS : REG_OFFSET);
-}
-
-/*
- * check_reach() - the rules of how a region or register window at @base
- * is reached: its type and what that type needs, and a range that mmap's
- * signed offset can express. The fields of other types are ignored.
- * Return: false if the type is unknown (every field is then bad).
- */
-static bool check_reach(struct checker *c, const struct icmsg_region_config *r, int base)
-{
-	const struct icmsg_uio_config *u = &r->uio;
-	int f_origin = origin_field(r, base), f_size = base + REG_SIZE;
-
-	switch (r->type) {
-	case ICMSG_REGION_FILE:
-		if (usable(c, base + REG_PATH) && (!r->path || !r->path[0]))
-			fail(c, base + REG_PATH, "must not be empty");
-		break;
-	case ICMSG_REGION_UIO:
-		check_uio_device(c, u->device, base + REG_UIO);
-		if (u->map_name) {
-			if (usable(c, base + REG_MAP_NAME) && !u->map_name[0])
-				fail(c, base + REG_MAP_NAME, "must not be empty");
-		} else if (usable(c, base + REG_MAP) && (u->map < 0 || u->map > UIO_MAPS_MAX - 1)) {
-			fail(c, base + REG_MAP, "must be from 0 to 4: a UIO device has at most "
-						"5 maps");
-		}
-		break;
-	case ICMSG_REGION_DEVMEM:
-		break;
-	default:
-		fail(c, base, "unsupported region type");
-		fset_add_block(&c->bad, base, REG_COUNT);
-		return false;
-	}
-	/* mmap takes a signed off_t: the range must end below 2^63. */
-	if (usable(c, f_origin, f_size) &&
-	    (r->offset > (uint64_t)INT64_MAX || r->size > (uint64_t)INT64_MAX - r->offset))
-		fail(c, f_origin,
-		     r->type == ICMSG_REGION_DEVMEM
-			     ? "address + size is beyond the largest offset of /dev/mem"
-			     : "offset + size is beyond the largest file offset");
-	return true;
-}
-
-static void check_region(struct checker *c, const struct icmsg_region_config *r,
-			 enum cfg_field base)
-{
-	const struct icmsg_link_config *cfg = c->cfg;
-	int f_origin = origin_field(r, base), f_size = base + REG_SIZE;
-	bool handshake = cfg->unbound != ICMSG_UNBOUND_DISABLE;
-	struct pbuf_layout layout;
-	uint64_t align;
-
-	if (!usable(c, base) || !check_reach(c, r, base))
-		return;
-	if (usable(c, f_size)) {
-		if (r->size == 0)
-			fail(c, f_size, "must be greater than 0");
-		else if (r->size % 4)
-			fail(c, f_size, "must be a multiple of 4 (spec 2.2)");
-		else if (r->size > UINT32_MAX)
-			fail(c, f_size, "must be less than 4 GiB: ring indices are 32-bit "
-					"(spec 2.1)");
-	}
-	if (usable(c, f_origin, F_DCACHE)) {
-		align = cfg->dcache_alignment > 4 ? cfg->dcache_alignment : 4;
-		if (r->offset % align)
-			fail(c, f_origin, "must be a multiple of max(dcache-alignment, 4) "
-					  "(spec 2.2)");
-	}
-
-	/* The other layout rules passed above, so the pbuf module refusing
-	 * the layout now means only that the data area is too small. */
-	if (usable(c, f_size, F_DCACHE, F_UNBOUND) &&
-	    pbuf_layout_init(&layout, r->size, cfg->dcache_alignment, handshake, NULL) < 0)
-		fail(c, f_size, "too small: the data area after the ring header "
-				"(rd_idx, handshake, wr_idx) must be at least 12 bytes (spec 2.2)");
-}
-
-/* Where two regions of each type overlap, for messages. */
-#define IN_FILE " in the same file (spec 6.1)"
-#define IN_UIO_MAP " in the same UIO map (spec 6.1)"
-#define IN_MEMORY " in physical memory (spec 6.1)"
-
-static const char *const overlap_where[] = {
-	[ICMSG_REGION_FILE] = IN_FILE,
-	[ICMSG_REGION_UIO] = IN_UIO_MAP,
-	[ICMSG_REGION_DEVMEM] = IN_MEMORY,
-};
-
-static const char *const overlaps_tx[] = {
-	[ICMSG_REGION_FILE] = "overlaps tx-region" IN_FILE,
-	[ICMSG_REGION_UIO] = "overlaps tx-region" IN_UIO_MAP,
-	[ICMSG_REGION_DEVMEM] = "overlaps tx-region" IN_MEMORY,
-};
-
-static void check_regions(struct checker *c)
-{
-	const struct icmsg_link_config *cfg = c->cfg;
-
-	check_region(c, &cfg->tx_region, F_TX_REGION);
-	check_region(c, &cfg->rx_region, F_RX_REGION);
-	/* Regions of different types never overlap: the type is known. */
-	if (region_usable(c, F_TX_REGION) && region_usable(c, F_RX_REGION) &&
-	    regions_overlap(&cfg->tx_region, &cfg->rx_region))
-		fail(c, F_RX_REGION, overlaps_tx[cfg->rx_region.type]);
-}
-
-/*
- * check_access() - one register access at @base in a window of @window
- * bytes (0: unknown, the window itself is bad). @has_op: false for status,
- * whose op is ignored.
- */
-static void check_access(struct checker *c, const struct icmsg_mbox_reg *a, int base,
-			 uint64_t window, bool has_op)
-{
-	static const char *const fit[] = { "must fit in 8 bits", "must fit in 16 bits" };
-	static const char *const multiple[] = {
-		"", "must be a multiple of 2: the access is 16 bits wide",
-		"must be a multiple of 4: the access is 32 bits wide",
-	};
-	int f_off = base + ACC_OFFSET, f_value = base + ACC_VALUE, f_width = base + ACC_WIDTH;
-	unsigned int bytes, order;
-
-	if (!a->enabled || !usable(c, base))
-		return;
-	if (has_op && usable(c, base + ACC_OP) && a->op != ICMSG_REG_WRITE &&
-	    a->op != ICMSG_REG_SET && a->op != ICMSG_REG_CLEAR)
-		fail(c, base + ACC_OP, "must be write, set or clear");
-	if (!usable(c, f_width))
-		return;
-	if (a->width != 8 && a->width != 16 && a->width != 32) {
-		fail(c, f_width, "must be 8, 16 or 32");
-		return;
-	}
-	bytes = a->width / 8u;
-	order = bytes == 1 ? 0 : bytes == 2 ? 1 : 2;
-	if (usable(c, f_value) && a->width < 32 && a->value >> a->width)
-		fail(c, f_value, fit[order]);
-	if (!usable(c, f_off))
-		return;
-	if (a->offset % bytes)
-		fail(c, f_off, multiple[order]);
-	else if (window && (uint64_t)a->offset + bytes > window)
-		fail(c, f_off, "the access ends beyond the end of registers (registers.size)");
-}
-
-/*
- * check_window() - the register window of doorbell @f, if it has one.
- * Return: its size, or 0 if it has none or it is bad (no access is then
- * checked against its end).
- */
-static uint64_t check_window(struct checker *c, const struct icmsg_mbox_config *m, int f)
-{
-	int w = f + MB_REGS;
-
-	if (m->regs.size == 0 || !usable(c, w) || !check_reach(c, &m->regs, w))
-		return 0;
-	return region_usable(c, w) ? m->regs.size : 0;
-}
-
-/* No window at all: size 0 and nothing bad (the loader refuses a size 0). */
-static bool window_absent(const struct checker *c, const struct icmsg_mbox_config *m, int f)
-{
-	return m->regs.size == 0 && region_usable(c, f + MB_REGS);
-}
-
-/* status, ack, and the enable accesses, in the order of their fields. */
-static void check_uio_irq(struct checker *c, const struct icmsg_mbox_config *m, int f)
-{
-	const struct icmsg_mbox_reg *regs[2 + ICMSG_MBOX_ENABLE_MAX] = { &m->status, &m->ack };
-	int blocks[2 + ICMSG_MBOX_ENABLE_MAX] = { MB_STATUS, MB_ACK };
-	uint64_t window;
-	int i;
-
-	for (i = 0; i < ICMSG_MBOX_ENABLE_MAX; i++) {
-		regs[2 + i] = &m->enable[i];
-		blocks[2 + i] = MB_ENABLE_ITEM(i);
-	}
-	check_uio_device(c, m->uio_device, f + MB_UIO);
-	window = check_window(c, m, f);
-	for (i = 0; i < 2 + ICMSG_MBOX_ENABLE_MAX; i++) {
-		if (regs[i]->enabled && usable(c, f + blocks[i]) && window_absent(c, m, f))
-			fail(c, f + blocks[i], "needs registers: the window that holds the "
-					       "register");
-		/* status tests a mask: no op. */
-		check_access(c, regs[i], f + blocks[i], window, blocks[i] != MB_STATUS);
-	}
-}
-
-static void check_mmio(struct checker *c, const struct icmsg_mbox_config *m, int f)
-{
-	uint64_t window = check_window(c, m, f);
-
-	if (window_absent(c, m, f))
-		fail(c, f + MB_REGS, "a register doorbell needs registers: the window that holds "
-				     "its register");
-	if (m->write.enabled)
-		check_access(c, &m->write, f + MB_WRITE, window, true);
-	else if (usable(c, f + MB_WRITE))
-		fail(c, f + MB_WRITE, "a register doorbell needs write: the access that rings "
-				      "the peer");
-}
-
-/* Direction rules first: a type in the wrong direction says it all. */
-static void check_mbox(struct checker *c, const struct icmsg_mbox_config *m, enum cfg_field f)
-{
-	bool tx = f == F_MBOX_TX;
-
-	if (!usable(c, f))
-		return;
-	switch (m->type) {
-	case ICMSG_MBOX_FIFO:
-		if (!m->path || !m->path[0])
-			fail(c, f, "must not be empty");
-		break;
-	case ICMSG_MBOX_EVENTFD:
-		if (usable(c, f + MB_EVENTFD) && m->fd < 0)
-			fail(c, f + MB_EVENTFD, "must be a file descriptor number (0 or more)");
-		break;
-	case ICMSG_MBOX_UIO_IRQ:
-		if (tx)
-			fail(c, f, "a UIO interrupt can only receive: use it for mboxes.rx");
-		else
-			check_uio_irq(c, m, f);
-		break;
-	case ICMSG_MBOX_MMIO:
-		if (tx)
-			check_mmio(c, m, f);
-		else
-			fail(c, f, "a register write only rings the peer: use it for mboxes.tx");
-		break;
-	default:
-		fail(c, f, "unsupported doorbell type");
-		break;
-	}
-}
-
-static void check_mboxes(struct checker *c)
-{
-	const struct icmsg_mbox_config *tx = &c->cfg->tx_mbox, *rx = &c->cfg->rx_mbox;
-
-	if (!usable(c, F_MBOXES))
-		return;
-	check_mbox(c, tx, F_MBOX_TX);
-	check_mbox(c, rx, F_MBOX_RX);
-	if (!usable(c, F_MBOX_TX, F_MBOX_RX) || tx->type != rx->type)
-		return;
-	if (tx->type == ICMSG_MBOX_FIFO && path_equal(tx->path, rx->path))
-		fail(c, F_MBOX_RX, "must differ from mboxes.tx: each direction needs its own FIFO");
-	else if (tx->type == ICMSG_MBOX_EVENTFD &&
-		 usable(c, F_MBOX_TX + MB_EVENTFD, F_MBOX_RX + MB_EVENTFD) && tx->fd == rx->fd)
-		fail(c, F_MBOX_RX + MB_EVENTFD, "must differ from mboxes.tx: each direction "
-						"needs its own eventfd");
-}
-
-static void check_limits(struct checker *c)
-{
-	const struct icmsg_link_config *cfg = c->cfg;
-
-	if (usable(c, F_PEER_RX) &&
-	    (cfg->peer_rx_buf_size < 1 || cfg->peer_rx_buf_size > PACKET_LEN_MAX))
-		fail(c, F_PEER_RX, "must be from 1 to 65535: packet lengths are 16-bit (spec 2.3)");
-	if (usable(c, F_RX_BUF) && cfg->rx_buf_size > PACKET_LEN_MAX)
-		fail(c, F_RX_BUF, "must be from 0 (no limit) to 65535: packet lengths are 16-bit "
-				  "(spec 2.3)");
-	if (usable(c, F_REPEAT, F_MAX) && cfg->bond_notify_repeat_ms > 0 &&
-	    cfg->bond_notify_max_ms < cfg->bond_notify_repeat_ms)
-		fail(c, F_MAX, "must not be less than bond-notify-repeat-ms");
-}
-
-/* Run every rule; the order is the order icmsg_link_config_check() reports. */
-static void check_all(struct checker *c)
-{
-	check_name(c);
-	check_modes(c);
-	check_regions(c);
-	check_mboxes(c);
-	check_limits(c);
-}
-
-struct first_error {
-	enum cfg_field field;
-	const char *msg;
-};
-
-static void keep_first(void *userdata, enum cfg_field field, const char *msg)
-{
-	struct first_error *first = userdata;
-
-	if (!first->msg) {
-		first->field = field;
-		first->msg = msg;
-	}
-}
-
-ICMSG_EXPORT int icmsg_link_config_check(const struct icmsg_link_config *cfg,
-					 const char **ret_field, const char **ret_msg)
-{
-	struct first_error first = { .msg = NULL };
-	struct checker c = {
-		.cfg = cfg,
-		.report = keep_first,
-		.userdata = &first,
-	};
-
-	if (!cfg) {
-		first.msg = "no configuration";
-	} else {
-		check_all(&c);
-		if (!first.msg)
-			return 0;
-	}
-	if (ret_field)
-		*ret_field = cfg ? field_keys[first.field] : "";
-	if (ret_msg)
-		*ret_msg = first.msg;
-	return -EINVAL;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Loaded configurations                                                    */
@@ -1547,7 +776,7 @@ static bool parse_account(struct loader *ld, const yaml_node_t *n, const char *k
 	else if (strlen(s) > ACCOUNT_MAX_LEN)
 		msg = "must be at most 32 characters long";
 	for (i = 0; !msg && s[i]; i++)
-		if (!name_char(s[i]))
+		if (!config_name_char(s[i]))
 			msg = "may contain only A-Z, a-z, 0-9, '_', '.' and '-'";
 	if (msg) {
 		add_error(ld, line, key, "%s", msg);
@@ -2257,6 +1486,37 @@ static void parse_instance(struct loader *ld, const yaml_node_t *n, const char *
 	}
 }
 
+/* The mapping that holds field @f, or -1 for a key of the instance itself. */
+static int field_parent(int f)
+{
+	int base, rel;
+
+	if (f > F_TX_REGION && f < F_MBOXES)
+		return f < F_RX_REGION ? F_TX_REGION : F_RX_REGION;
+	if (f == F_MBOX_TX || f == F_MBOX_RX)
+		return F_MBOXES;
+	if (f > F_MBOX_TX && f < F_PEER_RX) {
+		base = f < F_MBOX_RX ? F_MBOX_TX : F_MBOX_RX;
+		rel = f - base;
+		if (rel > MB_REGS && rel < MB_WRITE)
+			return base + MB_REGS;
+		if (rel > MB_WRITE && rel < MB_STATUS)
+			return base + MB_WRITE;
+		if (rel > MB_STATUS && rel < MB_ACK)
+			return base + MB_STATUS;
+		if (rel > MB_ACK && rel < MB_ENABLE)
+			return base + MB_ACK;
+		if (rel >= MB_ENABLE_0 && (rel - MB_ENABLE_0) % ACC_COUNT == 0)
+			return base + MB_ENABLE;
+		if (rel > MB_ENABLE_0)
+			return base + MB_ENABLE_0 + (rel - MB_ENABLE_0) / ACC_COUNT * ACC_COUNT;
+		return base;
+	}
+	if (f > F_SOCKET && f <= F_SOCK_GROUP)
+		return F_SOCKET;
+	return -1;
+}
+
 /*
  * Line of field @f: its key, else the key of the nearest mapping that holds
  * it (a defaulted region offset, a missing write), else the instance.
@@ -2315,7 +1575,7 @@ static void finish_socket(struct loader *ld, const char *path, struct config_ent
 		}
 		rel = def;
 	}
-	join_key(key, path, field_keys[F_SOCK_PATH]);
+	join_key(key, path, config_field_keys[F_SOCK_PATH]);
 	if (socket_path(ld, rel, key, field_line(m, F_SOCK_PATH), &abs)) {
 		free(e->sock_path);
 		e->sock_path = abs;
@@ -2342,13 +1602,13 @@ static void report_instance(void *userdata, enum cfg_field f, const char *msg)
 	 * one that was written, not the defaulted bond-notify-max-ms.
 	 */
 	if (f == F_MAX && !r->m->lines[F_MAX] && r->m->lines[F_REPEAT]) {
-		join_key(key, r->path, field_keys[F_REPEAT]);
+		join_key(key, r->path, config_field_keys[F_REPEAT]);
 		add_error(r->ld, r->m->lines[F_REPEAT], key,
 			  "must not exceed bond-notify-max-ms (default 100)");
 		return;
 	}
 	f = report_field(r->m, f);
-	join_key(key, r->path, field_keys[f]);
+	join_key(key, r->path, config_field_keys[f]);
 	add_error(r->ld, field_line(r->m, f), key, "%s", msg);
 }
 
@@ -2448,10 +1708,10 @@ static bool region_comparable(const struct config_entry *e, const struct instanc
 static const char *region_clash(const struct config_entry *ej, size_t sj,
 				const struct config_entry *ei, size_t si, char *what)
 {
-	if (!regions_overlap(slot_region(ej, sj), slot_region(ei, si)))
+	if (!config_regions_overlap(slot_region(ej, sj), slot_region(ei, si)))
 		return NULL;
 	strcpy(what, "overlaps");
-	return overlap_where[slot_region(ej, sj)->type];
+	return config_overlap_where(slot_region(ej, sj)->type);
 }
 
 static bool mbox_comparable(const struct instance_meta *m, size_t s, int sub)
@@ -2471,7 +1731,7 @@ static bool fifo_comparable(const struct config_entry *e, const struct instance_
 static const char *fifo_clash(const struct config_entry *ej, size_t sj,
 			      const struct config_entry *ei, size_t si, char *what)
 {
-	if (!path_equal(slot_mbox(ej, sj)->path, slot_mbox(ei, si)->path))
+	if (!config_path_equal(slot_mbox(ej, sj)->path, slot_mbox(ei, si)->path))
 		return NULL;
 	strcpy(what, "FIFO already used by");
 	return "";
@@ -2530,12 +1790,12 @@ static void check_shared(struct loader *ld, const struct shared_rule *rule)
 					fa = report_field(&m[j], rule->fields[a] + rule->key);
 					fb = report_field(&m[i], rule->fields[b] + rule->key);
 					key_printf(key, "instances[%zu].%s", m[j].index,
-						   field_keys[fa]);
+						   config_field_keys[fa]);
 					p = place_of(ld, &m[i], fb, &m[j]);
 					add_error_in(ld, m[j].file, field_line(&m[j], fa), key,
 						     "%s instances[%zu].%s (%s%s%u)%s", what,
-						     m[i].index, field_keys[fb], p.pre, p.sep,
-						     p.line, tail);
+						     m[i].index, config_field_keys[fb], p.pre,
+						     p.sep, p.line, tail);
 					goto next;
 				}
 			}
@@ -2564,7 +1824,7 @@ static void check_shared_sockets(struct loader *ld)
 			continue;
 		key_printf(key, "instances[%zu].socket.path", m[j].index);
 		quote(q, sizeof(q), pj, strlen(pj));
-		if (ld->control_ok && path_equal(pj, ld->cfg->control_socket)) {
+		if (ld->control_ok && config_path_equal(pj, ld->cfg->control_socket)) {
 			add_error_in(ld, m[j].file, field_line(&m[j], F_SOCK_PATH), key,
 				     "socket path '%s' is the control socket "
 				     "(daemon.control-socket)", q);
@@ -2572,7 +1832,8 @@ static void check_shared_sockets(struct loader *ld)
 			continue;
 		}
 		for (i = 0; i < j; i++) {
-			if (fset_has(&m[i].bad, F_SOCK_PATH) || !path_equal(e[i].sock_path, pj))
+			if (fset_has(&m[i].bad, F_SOCK_PATH) ||
+			    !config_path_equal(e[i].sock_path, pj))
 				continue;
 			p = place_of(ld, &m[i], F_SOCK_PATH, &m[j]);
 			add_error_in(ld, m[j].file, field_line(&m[j], F_SOCK_PATH), key,
@@ -2770,11 +2031,6 @@ static void parse_document(struct loader *ld)
 		yaml_node_t *item = yaml_document_get_node(&ld->doc,
 							   list->data.sequence.items.start[i]);
 		struct instance_report rep = { .ld = ld, .m = &metas[i], .path = path };
-		struct checker c = {
-			.cfg = &e[i].cfg,
-			.report = report_instance,
-			.userdata = &rep,
-		};
 
 		icmsg_link_config_init(&e[i].cfg);
 		relay_config_init(&e[i].relay);
@@ -2789,9 +2045,7 @@ static void parse_document(struct loader *ld)
 		parse_instance(ld, item, path, &e[i], &metas[i]);
 		if (ld->oom)
 			break;
-		c.bad = metas[i].bad;
-		check_all(&c);
-		metas[i].bad = c.bad;
+		config_check(&e[i].cfg, &metas[i].bad, report_instance, &rep);
 		finish_socket(ld, path, &e[i], &metas[i]);
 		if (ld->oom)
 			break;
