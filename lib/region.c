@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Regions: backend dispatch, mapping helpers and device-safe copies. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,8 @@ int transport_probe_file(const char *path, bool fifo, bool create, uint64_t min_
 			(long long)st.st_size, (unsigned long long)min_size);
 		return -ERANGE;
 	}
-	if (access(path, R_OK | W_OK) < 0) {
+	/* Effective IDs and capabilities: what open() will be judged by. */
+	if (faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) < 0) {
 		log_msg(log, LOG_ERR, "%s: %s", path, strerror(errno));
 		return -errno;
 	}

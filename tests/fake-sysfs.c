@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <dirent.h>
@@ -111,6 +113,7 @@ static void rm_rf(const char *path)
 
 void fake_sysfs_cleanup(struct fake_sysfs *fs)
 {
+	fake_sysfs_restore_modes();
 	unsetenv("ICMSG_SYSROOT");
 	if (!fs->root[0])
 		return;
@@ -314,13 +317,13 @@ void fake_sysfs_remove(struct fake_sysfs *fs, const char *rel)
 	rm_rf(path);
 }
 
-bool fake_sysfs_can_deny(void)
+/* Whether a mode 000 file now stays closed to us. */
+static bool denial_works(void)
 {
 	char *dir = tu_mkdtemp(), path[512];
 	bool denied;
 	int fd;
 
-	/* Try it rather than trust geteuid(): CAP_DAC_OVERRIDE counts too. */
 	snprintf(path, sizeof(path), "%s/probe", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0000);
 	if (fd < 0)
@@ -332,5 +335,41 @@ bool fake_sysfs_can_deny(void)
 		close(fd);
 	tu_rmtree(dir);
 	free(dir);
-	return denied && geteuid() != 0;
+	return denied;
+}
+
+/* The capabilities that let root ignore file modes. */
+#define DAC_CAPS ((1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH))
+
+static bool caps_lowered;
+
+static int dac_caps(bool on)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return -errno;
+	/* Effective only: the permitted set keeps them, so they come back. */
+	if (on)
+		data[0].effective |= data[0].permitted & DAC_CAPS;
+	else
+		data[0].effective &= ~DAC_CAPS;
+	return syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
+}
+
+bool fake_sysfs_enforce_modes(void)
+{
+	if (denial_works())
+		return true;
+	if (dac_caps(false) < 0)
+		return false;
+	caps_lowered = true;
+	return denial_works();
+}
+
+void fake_sysfs_restore_modes(void)
+{
+	if (caps_lowered && dac_caps(true) == 0)
+		caps_lowered = false;
 }

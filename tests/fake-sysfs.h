@@ -103,16 +103,22 @@ void fake_sysfs_read(const struct fake_sysfs *fs, const char *rel, uint64_t off,
 void fake_sysfs_fill(struct fake_sysfs *fs, const char *rel, uint64_t off, uint8_t byte,
 		     size_t n);
 
-/** fake_sysfs_chmod() - chmod @rel (root ignores most denials: see fake_sysfs_can_deny()). */
+/** fake_sysfs_chmod() - chmod @rel (root ignores modes: see fake_sysfs_enforce_modes()). */
 void fake_sysfs_chmod(struct fake_sysfs *fs, const char *rel, mode_t mode);
 
 /** fake_sysfs_remove() - rm -rf @rel. */
 void fake_sysfs_remove(struct fake_sysfs *fs, const char *rel);
 
 /**
- * fake_sysfs_can_deny() - whether file permissions deny us anything: not
- * as root (or with CAP_DAC_OVERRIDE), where a chmod 000 file still opens.
+ * fake_sysfs_enforce_modes() - make file modes deny us, as they would an
+ * unprivileged daemon: as root, drop CAP_DAC_OVERRIDE and
+ * CAP_DAC_READ_SEARCH from the effective set until
+ * fake_sysfs_restore_modes() (fake_sysfs_cleanup() calls it).
+ * Return: whether a mode 000 file is now refused.
  */
-bool fake_sysfs_can_deny(void);
+bool fake_sysfs_enforce_modes(void);
+
+/** fake_sysfs_restore_modes() - give back what fake_sysfs_enforce_modes() dropped. */
+void fake_sysfs_restore_modes(void);
 
 #endif

@@ -451,8 +451,7 @@ static void test_transport_uio_region_unreadable_size_attr(void **state)
 	struct icmsg_region_config c = uio_region("shm", 1, NULL, 0, 0x100);
 	struct region r;
 
-	/* Root reads a mode 000 file anyway. */
-	if (!fake_sysfs_can_deny())
+	if (!fake_sysfs_enforce_modes())
 		skip();
 	add_shm_device();
 	fake_sysfs_chmod(&fs, "sys/class/uio/uio1/maps/map1/size", 0);
@@ -530,8 +529,7 @@ static void test_transport_uio_region_permission_denied(void **state)
 	struct icmsg_region_config c = uio_region("shm", 1, NULL, 0, 0x100);
 	struct region r;
 
-	/* Root opens a mode 000 device node anyway. */
-	if (!fake_sysfs_can_deny())
+	if (!fake_sysfs_enforce_modes())
 		skip();
 	add_shm_device();
 	fake_sysfs_chmod(&fs, "dev/uio1", 0);
@@ -686,8 +684,7 @@ static void test_transport_devmem_permission_denied(void **state)
 	struct icmsg_region_config c = devmem_region(0x20070000, 0x1000);
 	struct region r;
 
-	/* Root opens a mode 000 file anyway. */
-	if (!fake_sysfs_can_deny())
+	if (!fake_sysfs_enforce_modes())
 		skip();
 	fake_sysfs_add_devmem(&fs, DEVMEM_SIZE);
 	fake_sysfs_chmod(&fs, "dev/mem", 0);

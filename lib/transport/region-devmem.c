@@ -90,7 +90,8 @@ int region_devmem_probe(const struct icmsg_region_config *cfg, const struct logg
 		log_msg(log, LOG_ERR, "this machine has no %s", path);
 		return -EOPNOTSUPP;
 	}
-	if (access(path, R_OK | W_OK) < 0) {
+	/* Effective IDs and capabilities: what open() will be judged by. */
+	if (faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) < 0) {
 		err = -errno;
 		log_msg(log, LOG_ERR, "%s: %s (needs CAP_SYS_RAWIO)", path, strerror(-err));
 		return err;

@@ -87,7 +87,8 @@ int uio_probe_dev(unsigned int dev, const struct logger *log)
 	err = uio_dev_path(dev, path, sizeof(path));
 	if (err < 0)
 		return err;
-	if (access(path, R_OK | W_OK) < 0) {
+	/* Effective IDs and capabilities: what open() will be judged by. */
+	if (faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) < 0) {
 		err = -errno;
 		log_msg(log, LOG_ERR, "%s: %s", path, strerror(-err));
 		return err;
