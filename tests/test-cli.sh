@@ -46,55 +46,12 @@ trap 'exit 130' INT TERM
 # under ASan can be slow, and a deadline costs nothing when things work.
 WAIT_MS=10000
 
-passed=0
-failed=0
-num=0
-
-ok() {
-	num=$((num + 1))
-	passed=$((passed + 1))
-	echo "ok $num - $1"
-}
-
-not_ok() {
-	num=$((num + 1))
-	failed=$((failed + 1))
-	echo "not ok $num - $1"
-}
-
-# diag TEXT...: explanation lines under a result, TAP style.
-diag() {
-	local line
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/# /'
-	done
-}
-
-# result DESCRIPTION STATUS: report a case from the status of its checks.
-result() {
-	if [ "$2" -eq 0 ]; then ok "$1"; else not_ok "$1"; fi
-}
-
-now_ms() {
-	if [ -n "${EPOCHREALTIME:-}" ]; then
-		local t=${EPOCHREALTIME//[.,]/}
-		echo $((t / 1000))
-	else
-		date +%s%3N
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # wait_for_line FILE PATTERN [TIMEOUT_MS]: poll every 20 ms until FILE has a
 # line matching the extended regex PATTERN, or fail at the deadline.
 wait_for_line() {
-	local file=$1 pattern=$2 deadline=$(($(now_ms) + ${3:-$WAIT_MS}))
-	while ! grep -qE -- "$pattern" "$file" 2>/dev/null; do
-		if [ "$(now_ms)" -ge "$deadline" ]; then
-			diag "timed out waiting for /$pattern/ in $file"
-			return 1
-		fi
-		sleep 0.02
-	done
+	wait_until "/$2/ in $1" "${3:-$WAIT_MS}" has_line "$1" "$2"
 }
 
 # wait_for_exit PID [TIMEOUT_MS]: poll until PID has exited; its status is
@@ -1173,5 +1130,4 @@ case_direct_instance
 case_daemon_down
 case_fake
 
-echo "cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary cli

@@ -51,57 +51,7 @@ trap 'exit 130' INT TERM
 # Bound for anything that should happen "at once" (ASan builds are slow).
 WAIT_MS=15000
 
-passed=0
-failed=0
-num=0
-
-ok() {
-	num=$((num + 1))
-	passed=$((passed + 1))
-	echo "ok $num - $1"
-}
-
-not_ok() {
-	num=$((num + 1))
-	failed=$((failed + 1))
-	echo "not ok $num - $1"
-}
-
-diag() {
-	local line
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/# /'
-	done
-}
-
-# result DESCRIPTION STATUS
-result() {
-	if [ "$2" -eq 0 ]; then ok "$1"; else not_ok "$1"; fi
-}
-
-skip() {
-	num=$((num + 1))
-	passed=$((passed + 1))
-	echo "ok $num - $1 # SKIP $2"
-}
-
-now_ms() {
-	local t=${EPOCHREALTIME//[.,]/}
-	echo $((t / 1000))
-}
-
-# wait_until DESCRIPTION TIMEOUT_MS COMMAND...: poll COMMAND every 20 ms.
-wait_until() {
-	local what=$1 deadline=$(($(now_ms) + $2))
-	shift 2
-	until "$@" >/dev/null 2>&1; do
-		if [ "$(now_ms)" -ge "$deadline" ]; then
-			diag "timed out waiting for: $what"
-			return 1
-		fi
-		sleep 0.02
-	done
-}
+. "$(dirname "$0")/lib.sh"
 
 # wait_exit PID [TIMEOUT_MS]: wait for PID and return its status; kill it
 # at the deadline (status 124).
@@ -119,10 +69,6 @@ wait_exit() {
 	local st=0
 	wait "$pid" || st=$?
 	return "$st"
-}
-
-has_line() {
-	grep -qE -- "$2" "$1" 2>/dev/null
 }
 
 # ---- configuration ----
@@ -706,5 +652,4 @@ if grep -qE "$sanitizer" "$WORK"/*.log "$WORK"/*.out; then
 fi
 result "SIGTERM: exit 0, socket files removed, no sanitizer report" $st
 
-echo "daemon: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary daemon
