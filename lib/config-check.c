@@ -159,8 +159,9 @@ static const char *uio_short_name(const char *dev)
 
 /*
  * Whether @a and @b are the same map of the same UIO device. A map given
- * by index and one given by name may be the same too, but only the device
- * can tell: that is left to icmsg_link_config_probe().
+ * by index and one given by name (or a device by name and by number) may
+ * be the same too, but only the machine can tell, and nothing checks that:
+ * give a device and its maps one way throughout a configuration.
  */
 static bool uio_same_map(const struct icmsg_uio_config *a, const struct icmsg_uio_config *b)
 {

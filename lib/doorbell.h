@@ -24,6 +24,7 @@ struct doorbell_ops {
 	const char *name;
 	int (*ring)(struct doorbell *db);
 	int (*drain)(struct doorbell *db);
+	int (*tick)(struct doorbell *db, uint64_t now); /* optional */
 	void (*close)(struct doorbell *db);
 };
 
@@ -32,6 +33,8 @@ struct doorbell_ops {
  * @fd: the fd to poll (rx), or the fd written to (FIFO, eventfd tx); -1 if none
  * @regs: register window (MMIO, UIO interrupt status/ack)
  * @irq_count: the UIO interrupt count last read, valid once @irq_counted
+ * @rearm_at: when doorbell_tick() re-arms an interrupt it deferred, or 0
+ * @log: the owner's logger, for problems found while draining
  */
 struct doorbell {
 	const struct doorbell_ops *ops;
@@ -40,7 +43,9 @@ struct doorbell {
 	struct icmsg_mbox_reg write, status, ack;
 	struct icmsg_mbox_reg enable[ICMSG_MBOX_ENABLE_MAX];
 	uint32_t irq_count;
-	bool irq_counted, irq_rearm;
+	bool irq_counted, irq_rearm, foreign_logged;
+	uint64_t rearm_at, foreign_backoff; /* deferred re-arm, CLOCK_MONOTONIC ns */
+	const struct logger *log;
 };
 
 /**
@@ -81,6 +86,18 @@ static inline int doorbell_ring(struct doorbell *db)
 static inline int doorbell_drain(struct doorbell *db)
 {
 	return db->ops->drain(db);
+}
+
+/** doorbell_deadline() - when doorbell_tick() is due (CLOCK_MONOTONIC ns), 0 if never. */
+static inline uint64_t doorbell_deadline(const struct doorbell *db)
+{
+	return db->rearm_at;
+}
+
+/** doorbell_tick() - do deferred work that is due. Return: 0 or negative errno. */
+static inline int doorbell_tick(struct doorbell *db, uint64_t now)
+{
+	return db->ops && db->ops->tick ? db->ops->tick(db, now) : 0;
 }
 
 /** doorbell_fd() - the fd to poll for POLLIN (rx direction). */

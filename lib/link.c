@@ -235,6 +235,17 @@ static void run_timers(struct icmsg_link *link, uint64_t now)
 	if (link->proto.state == PROTO_INIT_DETECT && link->proto.grace_deadline &&
 	    link->proto.grace_deadline < next)
 		next = link->proto.grace_deadline;
+	t_out = doorbell_deadline(&link->rx_db);
+	if (t_out && now >= t_out) {
+		int err = doorbell_tick(&link->rx_db, now);
+
+		if (err < 0)
+			log_msg(&link->log, LOG_ERR, "rx doorbell (%s): %s", link->rx_db.ops->name,
+				strerror(-err));
+		t_out = doorbell_deadline(&link->rx_db);
+	}
+	if (t_out && t_out < next)
+		next = t_out;
 
 	if (next == UINT64_MAX && !link->timer_armed)
 		return;
@@ -548,7 +559,8 @@ static int process_locked(struct icmsg_link *link)
 	 * drain wakes us again (spec 6.2). */
 	err = doorbell_drain(&link->rx_db);
 	if (err < 0)
-		log_msg(&link->log, LOG_ERR, "doorbell: %s", strerror(-err));
+		log_msg(&link->log, LOG_ERR, "rx doorbell (%s): %s", link->rx_db.ops->name,
+			strerror(-err));
 	else if (err > 0) {
 		STAT_ADD(link, doorbells_received, (uint64_t)err);
 		did = 1;

@@ -151,6 +151,23 @@ static inline void region_io_barrier(void)
 }
 
 /**
+ * region_io_mb() - order an earlier store to a device register (an
+ * interrupt acknowledge) before later loads from shared memory, as the
+ * kernel's mb(): without it the ack could land after we read the ring and
+ * clear a signal raised in between.
+ */
+static inline void region_io_mb(void)
+{
+#if defined(__aarch64__) || (defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7)
+	__asm__ __volatile__("dsb sy" ::: "memory");
+#elif defined(__riscv)
+	__asm__ __volatile__("fence iorw,iorw" ::: "memory");
+#else
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
+/**
  * region_reg_read() - one volatile load of @width bits (8, 16, 32) at
  * @off, little-endian. Return: the value, 0 if out of range or unaligned.
  */

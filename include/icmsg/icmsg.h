@@ -96,8 +96,8 @@ enum icmsg_mbox_type {
 /** What a register access does. */
 enum icmsg_reg_op {
 	ICMSG_REG_WRITE = 0, /**< write value */
-	ICMSG_REG_SET,       /**< read, OR value in, write back */
-	ICMSG_REG_CLEAR,     /**< read, clear the bits of value, write back */
+	ICMSG_REG_SET,       /**< read, OR value in, write back (not atomic) */
+	ICMSG_REG_CLEAR,     /**< read, clear the bits of value, write back (not atomic) */
 };
 
 /** One mailbox register access inside a register window. */
@@ -122,7 +122,12 @@ struct icmsg_mbox_config {
 	enum icmsg_mbox_type type;
 	const char *path;        /**< ICMSG_MBOX_FIFO: the FIFO */
 	const char *uio_device;  /**< ICMSG_MBOX_UIO_IRQ: as icmsg_uio_config.device */
-	bool irq_rearm;          /**< UIO_IRQ: write 1 to /dev/uioN after each interrupt (true) */
+	/**
+	 * UIO_IRQ: write 1 to /dev/uioN after each interrupt. true from
+	 * icmsg_link_config_init(); a zeroed struct has false, which suits
+	 * only drivers that never disable their interrupt.
+	 */
+	bool irq_rearm;
 	int fd;                  /**< ICMSG_MBOX_EVENTFD: borrowed, duplicated by open (-1) */
 	struct icmsg_region_config regs; /**< MMIO; UIO_IRQ status/ack (size 0: none) */
 	struct icmsg_mbox_reg write;     /**< MMIO: the access that rings the peer */
@@ -185,7 +190,7 @@ int icmsg_link_config_check(const struct icmsg_link_config *cfg,
  * eventfds, and, unless cfg->create is set, the region files and FIFOs.
  * @param cfg     a configuration that passed icmsg_link_config_check()
  * @param ret_msg on failure (if not NULL), a malloc'd "key: message" text
- *                (e.g. "tx-region.uio: no UIO device named 'shm'"); must be
+ *                (e.g. "tx-region: no UIO device named 'shm' (...)"); must be
  *                freed by the caller using free()
  * @return 0, -EOPNOTSUPP if the configuration needs UIO or /dev/mem and this
  *         machine has none (nothing could be checked), -ENOENT, -ERANGE (a

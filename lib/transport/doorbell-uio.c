@@ -30,18 +30,29 @@ static int uio_rearm(struct doorbell *db)
 	return n < 0 ? -errno : -EIO;
 }
 
-static int uio_drain(struct doorbell *db)
+/*
+ * Re-arm deferral for an interrupt that keeps firing for another channel:
+ * its owner re-arms at once if it runs (every open /dev/uioN is woken by
+ * every interrupt, whoever re-armed it), so ours can wait. If the owner is
+ * gone and a level-triggered source stays asserted, re-arming at once
+ * would spin this process; instead the wait doubles up to the cap, which
+ * is also the most a signal of ours can then be delayed.
+ */
+#define FOREIGN_BACKOFF_MIN_NS 1000000ull   /* 1 ms */
+#define FOREIGN_BACKOFF_MAX_NS 128000000ull /* 128 ms */
+
+/* Read the cumulative count until nothing is pending. Return: new interrupts. */
+static int uio_read_events(struct doorbell *db)
 {
 	uint32_t count, delta;
-	int events = 0, err;
-	bool ours = true;
+	int events = 0;
 	ssize_t n;
 
 	for (;;) {
 		n = read(db->fd, &count, sizeof(count));
 		if (n == (ssize_t)sizeof(count)) {
-			/* The count is cumulative and several interrupts may
-			 * coalesce; the first read after open has no base. */
+			/* Several interrupts may coalesce; the first read after
+			 * open has no base. */
 			delta = db->irq_counted ? count - db->irq_count : 1;
 			db->irq_count = count;
 			db->irq_counted = true;
@@ -54,19 +65,54 @@ static int uio_drain(struct doorbell *db)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
-			break;
+			return events;
+		/* EIO: the device has no interrupt; 0 or short: not a UIO fd. */
 		return n < 0 ? -errno : -EIO;
 	}
-	if (!events)
-		return 0;
+}
+
+static bool uio_status_ours(struct doorbell *db)
+{
+	return !db->status.enabled ||
+	       (region_reg_read(&db->regs, db->status.offset, db->status.width) &
+		db->status.value);
+}
+
+static int uio_drain(struct doorbell *db)
+{
+	int events, err;
+	bool ours;
+
+	events = uio_read_events(db);
+	if (events <= 0)
+		return events;
 
 	/* A shared interrupt: only our channel's bits are ours to ack. The
 	 * caller checks the ring either way, so a wrong guess costs nothing. */
-	if (db->status.enabled &&
-	    !(region_reg_read(&db->regs, db->status.offset, db->status.width) & db->status.value))
-		ours = false;
-	if (ours)
+	ours = uio_status_ours(db);
+	if (ours) {
 		doorbell_reg_apply(db, &db->ack);
+		/* The ack must reach the mailbox before we look at the ring:
+		 * a signal raised after our read of wr_idx must not be the one
+		 * the ack clears (spec 6.2's drain-then-process rule). */
+		region_io_mb();
+		db->foreign_backoff = 0;
+		db->rearm_at = 0;
+	} else if (db->irq_rearm) {
+		db->foreign_backoff = db->foreign_backoff ? db->foreign_backoff * 2
+							  : FOREIGN_BACKOFF_MIN_NS;
+		if (db->foreign_backoff > FOREIGN_BACKOFF_MAX_NS) {
+			db->foreign_backoff = FOREIGN_BACKOFF_MAX_NS;
+			if (!db->foreign_logged)
+				log_msg(db->log, LOG_WARNING,
+					"the UIO interrupt keeps firing for another channel and "
+					"nobody acknowledges it: re-arming it every %llu ms",
+					FOREIGN_BACKOFF_MAX_NS / 1000000ull);
+			db->foreign_logged = true;
+		}
+		db->rearm_at = now_ns() + db->foreign_backoff;
+		return 0;
+	}
 	/* Ack before re-arming: a level interrupt would fire again at once. */
 	if (db->irq_rearm) {
 		err = uio_rearm(db);
@@ -74,6 +120,14 @@ static int uio_drain(struct doorbell *db)
 			return err;
 	}
 	return ours ? events : 0;
+}
+
+static int uio_tick(struct doorbell *db, uint64_t now)
+{
+	if (!db->rearm_at || now < db->rearm_at)
+		return 0;
+	db->rearm_at = 0;
+	return uio_rearm(db);
 }
 
 /* An interrupt only receives; the config check refuses it for tx. */
@@ -87,6 +141,7 @@ static const struct doorbell_ops uio_ops = {
 	.name = "uio",
 	.ring = uio_ring,
 	.drain = uio_drain,
+	.tick = uio_tick,
 };
 
 int doorbell_uio_attach(struct doorbell *db, int fd, const struct icmsg_mbox_config *cfg,
@@ -103,15 +158,28 @@ int doorbell_uio_attach(struct doorbell *db, int fd, const struct icmsg_mbox_con
 		return err;
 	}
 	db->fd = fd;
+	db->log = log;
 	db->irq_rearm = cfg->irq_rearm;
 	err = doorbell_regs_open(db, cfg, log);
 	if (err < 0)
 		goto err_close;
-	/* The mailbox side first (unmask our channel), then the kernel side.
-	 * Re-arm once now: a previous user may have left the interrupt
-	 * disabled after its last event. */
+	/* A device without an interrupt fails every read with EIO; say so now
+	 * rather than on the first wake-up. A count here is simply a base. */
+	err = uio_read_events(db);
+	if (err < 0) {
+		log_msg(log, LOG_ERR, "cannot read the UIO interrupt count: %s%s", strerror(-err),
+			err == -EIO ? " (the device has no interrupt)" : "");
+		goto err_close;
+	}
+	/* The mailbox side first (unmask our channel, acknowledge what a
+	 * previous user left pending: an edge-triggered source would not
+	 * fire again), then the kernel side. Re-arm once now: a previous
+	 * user may have left the interrupt disabled after its last event. */
 	for (size_t i = 0; i < ARRAY_SIZE(db->enable); i++)
 		doorbell_reg_apply(db, &db->enable[i]);
+	if (db->status.enabled && uio_status_ours(db))
+		doorbell_reg_apply(db, &db->ack);
+	region_io_mb();
 	if (db->irq_rearm) {
 		err = uio_rearm(db);
 		if (err == -ENOSYS) {

@@ -44,6 +44,17 @@ static int uio_locate(const struct icmsg_region_config *cfg, struct uio_map_info
 			(unsigned long long)map->offset);
 		return -ERANGE;
 	}
+	/* The kernel maps whole pages and refuses a mapping longer than the
+	 * map (uio_mmap_physical), so a map smaller than a page, like a 256-byte
+	 * register BAR, cannot be mapped at all. */
+	if (ROUND_UP(end, transport_page_size()) > map->size) {
+		log_msg(log, LOG_ERR,
+			"map %u of /dev/uio%u is 0x%llx bytes, not whole pages up to the end of "
+			"the range: the kernel cannot mmap it (use the PCI sysfs resource file or "
+			"/dev/mem for it)",
+			map->index, dev, (unsigned long long)map->size);
+		return -EINVAL;
+	}
 	*ret_skip = skip;
 	return 0;
 }
@@ -75,15 +86,7 @@ int region_uio_open(struct region *r, const struct icmsg_region_config *cfg, boo
 			    readonly, &region_uio_ops);
 	close(fd);
 	if (err < 0) {
-		if (ROUND_UP(skip + cfg->size, page) > map.size)
-			log_msg(log, LOG_ERR,
-				"%s: mmap of map %u: %s (the map is 0x%llx bytes and the kernel "
-				"maps whole pages only: use a PCI sysfs resource file or "
-				"/dev/mem for it)",
-				path, map.index, strerror(-err), (unsigned long long)map.size);
-		else
-			log_msg(log, LOG_ERR, "%s: mmap of map %u: %s", path, map.index,
-				strerror(-err));
+		log_msg(log, LOG_ERR, "%s: mmap of map %u: %s", path, map.index, strerror(-err));
 		return err;
 	}
 	r->io = true;

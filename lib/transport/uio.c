@@ -215,7 +215,8 @@ static int read_map(const char *mapdir, unsigned int dev, unsigned int index,
 		log_msg(log, LOG_ERR, "cannot read %s: %s", path, strerror(-err));
 		return err == -ENOENT ? -ENOENT : -EINVAL;
 	}
-	/* "offset" appeared in Linux 3.x; without it the memory is page aligned. */
+	/* Kernels before "offset" existed mapped from the page of "addr" too,
+	 * but could not say where in it the memory starts: assume 0. */
 	snprintf(path, sizeof(path), "%s/offset", mapdir);
 	err = read_u64_attr(path, &ret->offset);
 	if (err == -ENOENT)
