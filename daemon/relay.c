@@ -608,9 +608,12 @@ static void on_client_read(evutil_socket_t fd, short what, void *arg)
 		if (!(what & EV_CLOSED))
 			return;
 		/* Hung up while we do not read it: gone for good if it left
-		 * nothing to deliver; otherwise its datagrams and its end of
-		 * file are read once reading resumes. */
-		if (ioctl(c->fd, SIOCINQ, &queued) == 0 && queued == 0) {
+		 * nothing to deliver, neither in its socket nor already read
+		 * into our buffer and waiting for room in the ring; otherwise
+		 * that is delivered and its end of file read once reading
+		 * resumes. */
+		if (c->in_pos == c->in_count && ioctl(c->fd, SIOCINQ, &queued) == 0 &&
+		    queued == 0) {
 			remove_client(r, c, NULL);
 			return;
 		}

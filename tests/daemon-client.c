@@ -435,6 +435,10 @@ static int cmd_blast(const char *path, const struct opts *o)
 			return EXIT_FAIL;
 		}
 	}
+	/* With -w, hang up only when told: after the daemon has read what it
+	 * could, rather than with the datagrams. */
+	if (wait_start(o, now_us() + (uint64_t)o->timeout_ms * 1000) < 0)
+		return EXIT_TIMEOUT;
 	close(fd);
 	printf("blast: %llu messages sent, closed\n", (unsigned long long)o->count);
 	return EXIT_OK;
@@ -585,6 +589,7 @@ static void print_help(void)
 	printf("  -i, --id N           stream id, 0..255 (default 1)\n");
 	printf("  -S, --seed N         stream seed (default 1)\n");
 	printf("  -w, --start-file F   connect, then wait for F to exist before going on\n");
+	printf("                       (blast: before closing)\n");
 	printf("  -t, --timeout MS     give up after MS milliseconds (default 60000)\n");
 	printf("  -l, --allow-loss     messages may be missing (a remote reset)\n");
 	printf("  -e, --expect-eof     recv: read until the daemon closes the connection\n");

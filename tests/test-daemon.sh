@@ -275,6 +275,29 @@ done
 [ $st -eq 0 ] || diag "$(cat "$WORK"/blast-*.out)"
 result "a client that sends 400 messages and closes at once: all reach the remote core" $st
 
+# -- a client that closes while the ring is full -----------------------------
+# The remote core is stopped, so the ring fills and the daemon holds the rest
+# of the client's datagrams in its own buffer (30 of 104 bytes: one read, 19
+# fit the ring) when the client hangs up: they must still be delivered once
+# the core runs again.
+st=0
+"$DC" -n 30 -s 100 -i 8 -S 88 -t 60000 recv "$RUN/ipc0.sock" >"$WORK/full-r.out" 2>&1 &
+rpid=$!
+wait_until "a listener on ipc0" "$WAIT_MS" clients_are ipc0 1 || st=1
+bp=$(field ipc0 backpressure)
+kill -STOP "${SIM[ipc0]}"
+"$DC" -n 30 -s 100 -i 8 -S 88 -w "$WORK/full-close" -t 60000 blast "$RUN/ipc0.sock" \
+	>"$WORK/full-s.out" 2>&1 &
+spid=$!
+wait_until "ipc0's ring full" "$WAIT_MS" field_ge ipc0 backpressure $((bp + 1)) || st=1
+touch "$WORK/full-close"
+wait_exit "$spid" || st=1
+kill -CONT "${SIM[ipc0]}"
+wait_exit "$rpid" 30000 || st=1
+wait_until "ipc0 without clients" "$WAIT_MS" clients_are ipc0 0 || st=1
+[ $st -eq 0 ] || diag "$(cat "$WORK"/full-*.out)"
+result "a client that hangs up while the ring is full: all it sent reaches the remote core" $st
+
 # -- a slow client, policy wait ----------------------------------------------
 st=0
 "$DC" -n 3000 -m 128 -i 3 -S 31 -w "$WORK/go-slow" -t 60000 recv "$RUN/slow.sock" \
