@@ -1206,6 +1206,8 @@ void relay_status(const struct relay *r, struct jbuf *j)
 	counter(j, "backpressure", r->backpressure, false);
 	counter(j, "oversize", r->oversize, false);
 	counter(j, "clients_dropped", r->clients_dropped, false);
+	counter(j, "tx_ring_used", have ? info.tx_used : 0, false);
+	counter(j, "rx_ring_used", have ? info.rx_used : 0, false);
 	counter(j, "tx_ring_high_water", t.tx_hw, false);
 	counter(j, "rx_ring_high_water", t.rx_hw, false);
 	counter(j, "tx_ring_size", r->tx_ring_size, false);

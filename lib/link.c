@@ -655,6 +655,8 @@ ICMSG_EXPORT int icmsg_link_get_info(const struct icmsg_link *link, struct icmsg
 	ret->rx_used_max = __atomic_load_n(&link->proto.rx.used_max, __ATOMIC_RELAXED);
 	ret->tx_ring_size = link->proto.tx.l.len;
 	ret->rx_ring_size = link->proto.rx.l.len;
+	ret->tx_used = pbuf_used_now(&link->proto.tx);
+	ret->rx_used = pbuf_used_now(&link->proto.rx);
 	return 0;
 }
 

@@ -73,6 +73,19 @@ static void note_used(struct pbuf *pb, uint32_t used)
 		__atomic_store_n(&pb->used_max, used, __ATOMIC_RELAXED);
 }
 
+uint32_t pbuf_used_now(const struct pbuf *pb)
+{
+	uint32_t rd, wr;
+
+	if (!pb->reg || pb->l.len == 0)
+		return 0;
+	rd = region_load32(pb->reg, pb->l.rd_off);
+	wr = region_load32(pb->reg, pb->l.wr_off);
+	if (rd >= pb->l.len || wr >= pb->l.len)
+		return 0;
+	return occupied(pb, wr, rd);
+}
+
 static uint32_t wrap(const struct pbuf *pb, uint32_t x)
 {
 	return x >= pb->l.len ? x - pb->l.len : x;

@@ -60,6 +60,13 @@ struct pbuf {
 	uint32_t bad_value;    /* the offending value */
 };
 
+/**
+ * pbuf_used_now() - bytes queued in the ring now, from both shared indices
+ * (a snapshot: either side may move them; any thread may ask). 0 if either
+ * index is invalid.
+ */
+uint32_t pbuf_used_now(const struct pbuf *pb);
+
 /** pbuf_init() - bind @pb to @reg with layout @l; indices start at 0. */
 void pbuf_init(struct pbuf *pb, struct region *reg, const struct pbuf_layout *l);
 

@@ -249,6 +249,22 @@ static void test_protocol_send_errors(void **state)
 	assert_true(sent >= 2);
 	assert_int_equal(icmsg_link_try_recv(l[1], big, sizeof(big)), 60);
 	assert_int_equal(icmsg_link_send(l[0], big, 60), 60);
+	/* Fill of the moment, the same seen from both ends: sent packets of
+	 * 4 + 60 bytes (spec 2.3), none read since. */
+	struct icmsg_link_info ia, ib;
+
+	assert_int_equal(icmsg_link_get_info(l[0], &ia), 0);
+	assert_int_equal(icmsg_link_get_info(l[1], &ib), 0);
+	assert_int_equal(ia.tx_used, (uint32_t)sent * 64);
+	assert_int_equal(ib.rx_used, ia.tx_used);
+	assert_true(ia.tx_used <= ia.tx_used_max);
+	while (icmsg_link_try_recv(l[1], big, sizeof(big)) == 60)
+		;
+	assert_int_equal(icmsg_link_get_info(l[0], &ia), 0);
+	assert_int_equal(ia.tx_used, 0);
+	assert_int_equal(icmsg_link_send(l[0], big, 60), 60);
+	while (icmsg_link_send(l[0], big, 60) == 60)
+		;
 	/* Blocking send on a full ring times out. */
 	assert_int_equal(icmsg_link_send_timeout(l[0], big, 100, 30), -ETIMEDOUT);
 	assert_int_equal(icmsg_link_recv(l[0], buf, sizeof(buf), 20), -ETIMEDOUT);

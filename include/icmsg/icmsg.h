@@ -412,6 +412,8 @@ struct icmsg_link_info {
 	uint32_t rx_used_max;   /**< high-water mark of our rx ring, bytes */
 	uint32_t tx_ring_size;  /**< data area of the tx ring, bytes */
 	uint32_t rx_ring_size;  /**< data area of the rx ring, bytes */
+	uint32_t tx_used;       /**< bytes in our tx ring now, unread by the peer */
+	uint32_t rx_used;       /**< bytes in our rx ring now, not read by us yet */
 	uint64_t doorbells_rung;     /**< signals we sent the peer */
 	uint64_t doorbells_received; /**< signals seen: FIFO bytes, eventfd counts, interrupts */
 };
