@@ -195,7 +195,8 @@ static void ipc0_instance(char *out, size_t cap, const char *name, const char *s
 		 "\"max_recv\":2032,\"counters\":{\"tx_msgs\":12,\"tx_bytes\":345,"
 		 "\"rx_msgs\":18446744073709551615,\"rx_bytes\":0,\"errors\":0,\"bonds\":1,"
 		 "\"unbinds\":0,\"backpressure\":0,\"oversize\":0,\"clients_dropped\":0,"
-		 "\"tx_ring_high_water\":0,\"rx_ring_high_water\":0,\"tx_ring_size\":2040,"
+		 "\"tx_ring_used\":100,\"rx_ring_used\":0,"
+		 "\"tx_ring_high_water\":148,\"rx_ring_high_water\":36,\"tx_ring_size\":2040,"
 		 "\"rx_ring_size\":2040},\"clients\":[{\"pid\":1234,\"uid\":1000,\"gid\":1000,"
 		 "\"queued\":0},{\"pid\":5678,\"uid\":0,\"gid\":0,\"queued\":3}],\"error\":null}",
 		 name, path, limit ? "16" : "null");
@@ -298,7 +299,10 @@ static bool answer(int fd, const char *req)
 		send_str(fd, "{\"version\":\"0.1.0\",\"instances\":[{\"name\":\"weird\","
 			     "\"state\":7,\"variant\":[\"magic\"],\"bonded_since\":-5,"
 			     "\"counters\":{\"tx_msgs\":-1,\"rx_msgs\":1e400,"
-			     "\"errors\":18446744073709551616},\"clients\":\"many\","
+			     "\"errors\":18446744073709551616,\"tx_ring_high_water\":-1,"
+			     "\"tx_ring_used\":-1,\"rx_ring_used\":5,"
+			     "\"tx_ring_size\":2040,\"rx_ring_high_water\":5,\"rx_ring_size\":\"x\"},"
+			     "\"clients\":\"many\","
 			     "\"error\":null}]}");
 	} else if (strcmp(name, "nosocket") == 0) {
 		send_str(fd, "{\"instances\":[{\"name\":\"nosocket\",\"state\":\"bound\"}]}");

@@ -68,3 +68,40 @@ wait_until() {
 has_line() {
 	grep -qE -- "$2" "$1" 2>/dev/null
 }
+
+# sanitizer_statuses: give AddressSanitizer and UBSan reports exit statuses
+# of their own (98, 97), so that a case expecting status 1 cannot pass on
+# a report.
+sanitizer_statuses() {
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=98
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=97
+}
+
+# work_dir NAME: set WORK to a new temporary directory. At exit (SIGINT and
+# SIGTERM included) the background processes whose ids are in the array
+# PIDS are stopped and collected, and WORK is removed.
+work_dir() {
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+	[ -v PIDS ] || PIDS=()
+	trap work_dir_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+work_dir_cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$WORK"
+}
+
+# run_to OUT ERR COMMAND...: run COMMAND with stdout to OUT and stderr to
+# ERR; its exit status in RC.
+# shellcheck disable=SC2034 # RC is for the caller
+run_to() {
+	local out=$1 err=$2
+	shift 2
+	RC=0
+	"$@" >"$out" 2>"$err" || RC=$?
+}

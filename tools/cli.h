@@ -118,6 +118,7 @@ int cmd_recv(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 
 /* ---- messages ---- */
 
@@ -391,5 +392,50 @@ int cli_keep_alive(struct icmsg_link *link);
  * @return 0, -ETIMEDOUT, -EINTR (signal), or a negative errno.
  */
 int cli_wait_bound(struct icmsg_link *link, int timeout_ms);
+
+/* ---- timestamps, intervals and JSON output (cli-io.c) ---- */
+
+/* What --timestamp prefixes a printed line with. */
+enum cli_timestamp {
+	CLI_TS_NONE = 0,
+	CLI_TS_ISO,  /* local time, ISO 8601 with microseconds and zone */
+	CLI_TS_MONO, /* CLOCK_MONOTONIC as seconds.microseconds */
+};
+
+/* The help lines of --timestamp, aligned with the commands' own lines. */
+#define CLI_TIMESTAMP_HELP                                                          \
+	"  -T, --timestamp[=FORMAT]   prefix each line with the time it arrived: iso\n" \
+	"                             (default; local time, e.g.\n"                  \
+	"                             2026-01-31T14:05:09.123456+01:00) or mono\n"   \
+	"                             (CLOCK_MONOTONIC seconds, e.g. 8421.004211)\n"
+
+/**
+ * cli_parse_timestamp() - the argument of --timestamp: NULL or "iso", "mono".
+ * @return CLI_EXIT_OK, or CLI_EXIT_USAGE after printing why.
+ */
+int cli_parse_timestamp(const char *arg, enum cli_timestamp *ret);
+
+/** cli_format_timestamp() - the current time in format @ts (not NONE) into @buf. */
+void cli_format_timestamp(enum cli_timestamp ts, char *buf, size_t cap);
+
+/** cli_print_timestamp() - the current time and a blank, nothing for CLI_TS_NONE. */
+void cli_print_timestamp(FILE *f, enum cli_timestamp ts);
+
+/**
+ * cli_parse_seconds() - "2", "0.5" or "1.250" seconds (at most three
+ * decimals, more than 0) into milliseconds. On failure print
+ * "icmsg-cli: invalid @what ..." and return -EINVAL.
+ */
+int cli_parse_seconds(const char *s, const char *what, int *ret_ms);
+
+/**
+ * cli_sleep_until() - wait for @deadline (see cli_deadline()) or a signal.
+ * @return CLI_WAIT_TIMEOUT (the deadline passed), CLI_WAIT_SIGNAL, or a
+ *         negative errno.
+ */
+int cli_sleep_until(uint64_t deadline);
+
+/** cli_json_write_string() - @s as a JSON string, quotes and escapes included. */
+void cli_json_write_string(FILE *f, const char *s);
 
 #endif /* ICMSG_CLI_H */

@@ -17,11 +17,16 @@ static void print_help(void)
 	printf("\nPrint icmsgd's events as they happen, one line each, e.g.\n"
 	       "  ipc0: bound (magic)\n"
 	       "  ipc0: unbound (ECONNRESET)\n"
+	       "  ipc0: error: cannot open /dev/uio3: No such file or directory\n"
 	       "  ipc0: client 1234 error: EMSGSIZE (200 bytes, max 128)\n"
+	       "  ipc0: client 99 dropped (1024 queued)\n"
+	       "  reload (2 instances)\n"
 	       "until SIGINT or SIGTERM (exit 0) or --count events. Exits 1 if icmsgd\n"
 	       "cannot be reached or closes the connection.\n");
 	printf("\nOptions:\n");
-	printf("  -j, --json                 print each event as icmsgd sent it (JSON)\n");
+	printf("  -j, --json                 print each event as icmsgd sent it (JSON, one\n"
+	       "                             object a line; it has the event's \"time\")\n");
+	printf(CLI_TIMESTAMP_HELP);
 	printf("  -n, --count N              exit after N events\n");
 	printf("      --control PATH         icmsgd's control socket (default: $ICMSG_CONTROL,\n"
 	       "                             else %s)\n", CLI_CONTROL_DEFAULT);
@@ -99,6 +104,7 @@ int cmd_monitor(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "timestamp", optional_argument, NULL, 'T' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "control", required_argument, NULL, CLI_OPT_CONTROL },
 		{ "help", no_argument, NULL, 'h' },
@@ -108,14 +114,20 @@ int cmd_monitor(int argc, char **argv)
 	struct cli_buf buf = { 0 };
 	struct cli_json *msg = NULL;
 	uint32_t count = 0, seen = 0;
+	enum cli_timestamp ts = CLI_TS_NONE;
 	bool json = false;
 	int opt, ret, err, fd = -1;
 	size_t len;
 
-	while ((opt = getopt_long(argc, argv, ":jn:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jT::n:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
+			break;
+		case 'T':
+			ret = cli_parse_timestamp(optarg, &ts);
+			if (ret)
+				return ret;
 			break;
 		case 'n':
 			if (cli_parse_u32(optarg, "count", 1, UINT32_MAX, &count) < 0)
@@ -133,6 +145,12 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (optind < argc) {
 		cli_err("unexpected argument", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	/* A prefix would make the line invalid JSON; the event has its time. */
+	if (json && ts != CLI_TS_NONE) {
+		cli_err("--timestamp cannot be combined with --json (each event has its \"time\")",
+			NULL);
 		return CLI_EXIT_USAGE;
 	}
 
@@ -203,6 +221,7 @@ int cmd_monitor(int argc, char **argv)
 			if (len == 0 || buf.data[len - 1] != '\n')
 				fputc('\n', stdout);
 		} else {
+			cli_print_timestamp(stdout, ts);
 			print_event(msg, event);
 		}
 		/* Line by line, so a pipe reader sees each event now. */

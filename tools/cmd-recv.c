@@ -11,19 +11,28 @@
 
 #include "cli.h"
 
+enum {
+	OPT_RAW = CLI_OPT_CMD_BASE,
+};
+
 static void print_help(void)
 {
 	printf("Usage: %s recv [OPTIONS]... INSTANCE\n", CLI_PROG);
 	printf("       %s recv [OPTIONS]... --socket PATH\n", CLI_PROG);
 	printf("       %s recv --direct [OPTIONS]... [INSTANCE]\n", CLI_PROG);
 	printf("\nPrint each received message on one line: printable ASCII as is,\n"
-	       "backslash and other bytes as \\xNN. By default as a client of icmsgd,\n"
-	       "which hands every client every message from the moment it connected.\n"
-	       "With --direct, open the link with libicmsg and wait for the bond.\n"
+	       "backslash and other bytes as \\xNN; with --raw, write its bytes as they\n"
+	       "are, for a pipe. By default as a client of icmsgd, which hands every\n"
+	       "client every message from the moment it connected. With --direct, open\n"
+	       "the link with libicmsg and wait for the bond.\n"
 	       "Exits 0 after --count messages or on SIGINT/SIGTERM, 3 on timeout, 1 if\n"
 	       "icmsgd closes the connection.\n");
 	printf("\nOptions:\n");
 	printf("  -x, --hex                  print messages as hex bytes (\"01 02 ff\")\n");
+	printf("      --raw                  write each message's bytes to stdout unframed:\n"
+	       "                             no newline, no escapes (what 'send --raw' split\n"
+	       "                             comes out whole)\n");
+	printf(CLI_TIMESTAMP_HELP);
 	printf("  -n, --count N              exit after N messages\n");
 	printf("  -t, --timeout MS           max wait for each message, the bond included\n"
 	       "                             (default: wait forever)\n");
@@ -34,17 +43,36 @@ static void print_help(void)
 	printf(CLI_DIRECT_HELP);
 }
 
-static void print_message(bool hex, const void *data, size_t len)
+/** struct printer - how received messages are written to stdout. */
+struct printer {
+	bool hex;
+	bool raw;
+	enum cli_timestamp ts;
+};
+
+/* Write one message, flushed: a pipe reader sees each message now. Return
+ * an exit code. */
+static int print_message(const struct printer *p, const void *data, size_t len)
 {
-	if (hex)
-		cli_print_hex(stdout, data, len, " ");
-	else
-		cli_print_text(stdout, data, len);
-	fputc('\n', stdout);
+	if (p->raw) {
+		fwrite(data, 1, len, stdout);
+	} else {
+		cli_print_timestamp(stdout, p->ts);
+		if (p->hex)
+			cli_print_hex(stdout, data, len, " ");
+		else
+			cli_print_text(stdout, data, len);
+		fputc('\n', stdout);
+	}
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		cli_errf("cannot write to stdout: %s", strerror(errno));
+		return CLI_EXIT_ERROR;
+	}
+	return CLI_EXIT_OK;
 }
 
-static int receive(struct icmsg_link *link, bool hex, uint32_t count, int timeout_ms,
-		   uint8_t *buf, size_t cap)
+static int receive(struct icmsg_link *link, const struct printer *p, uint32_t count,
+		   int timeout_ms, uint8_t *buf, size_t cap)
 {
 	uint64_t deadline = cli_deadline(timeout_ms), got = 0;
 	int n, ret;
@@ -52,12 +80,8 @@ static int receive(struct icmsg_link *link, bool hex, uint32_t count, int timeou
 	for (;;) {
 		n = icmsg_link_try_recv(link, buf, cap);
 		if (n > 0) {
-			print_message(hex, buf, (size_t)n);
-			/* Line by line, so a pipe reader sees each message now. */
-			if (fflush(stdout) == EOF) {
-				cli_errf("cannot write to stdout: %s", strerror(errno));
+			if (print_message(p, buf, (size_t)n))
 				return CLI_EXIT_ERROR;
-			}
 			if (count && ++got >= count)
 				return CLI_EXIT_OK;
 			deadline = cli_deadline(timeout_ms);
@@ -92,7 +116,7 @@ static int receive(struct icmsg_link *link, bool hex, uint32_t count, int timeou
 }
 
 /* Through icmsgd: print each datagram; return an exit code. */
-static int receive_daemon(int fd, const char *label, bool hex, uint32_t count,
+static int receive_daemon(int fd, const char *label, const struct printer *p, uint32_t count,
 			  int timeout_ms)
 {
 	struct cli_buf buf = { 0 };
@@ -123,12 +147,9 @@ static int receive_daemon(int fd, const char *label, bool hex, uint32_t count,
 			ret = CLI_EXIT_ERROR;
 			break;
 		}
-		print_message(hex, buf.data, (size_t)n);
-		if (fflush(stdout) == EOF) {
-			cli_errf("cannot write to stdout: %s", strerror(errno));
-			ret = CLI_EXIT_ERROR;
+		ret = print_message(p, buf.data, (size_t)n);
+		if (ret)
 			break;
-		}
 		if (count && ++got >= count) {
 			ret = CLI_EXIT_OK;
 			break;
@@ -139,7 +160,7 @@ static int receive_daemon(int fd, const char *label, bool hex, uint32_t count,
 }
 
 /* --direct: open the link and print what arrives; return an exit code. */
-static int recv_direct(const struct cli_link_opts *lo, bool hex, uint32_t count,
+static int recv_direct(const struct cli_link_opts *lo, const struct printer *p, uint32_t count,
 		       int timeout_ms)
 {
 	struct icmsg_link_info info;
@@ -161,7 +182,7 @@ static int recv_direct(const struct cli_link_opts *lo, bool hex, uint32_t count,
 		icmsg_link_close(link);
 		return CLI_EXIT_ERROR;
 	}
-	ret = receive(link, hex, count, timeout_ms, buf, info.max_recv);
+	ret = receive(link, p, count, timeout_ms, buf, info.max_recv);
 	icmsg_link_close(link);
 	free(buf);
 	return ret;
@@ -173,6 +194,8 @@ int cmd_recv(int argc, char **argv)
 		CLI_LINK_LONGOPTS,
 		CLI_DAEMON_LONGOPTS,
 		{ "hex", no_argument, NULL, 'x' },
+		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "timestamp", optional_argument, NULL, 'T' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
@@ -184,9 +207,9 @@ int cmd_recv(int argc, char **argv)
 	const char *label;
 	uint32_t count = 0;
 	int opt, ret, fd, timeout_ms = -1;
-	bool hex = false;
+	struct printer p = { .ts = CLI_TS_NONE };
 
-	while ((opt = getopt_long(argc, argv, ":" CLI_LINK_SHORTOPTS "xn:t:h", longopts,
+	while ((opt = getopt_long(argc, argv, ":" CLI_LINK_SHORTOPTS "xT::n:t:h", longopts,
 				  NULL)) != -1) {
 		ret = cli_link_option(&lo, opt, optarg);
 		if (ret == 1)
@@ -197,7 +220,15 @@ int cmd_recv(int argc, char **argv)
 			continue;
 		switch (opt) {
 		case 'x':
-			hex = true;
+			p.hex = true;
+			break;
+		case OPT_RAW:
+			p.raw = true;
+			break;
+		case 'T':
+			ret = cli_parse_timestamp(optarg, &p.ts);
+			if (ret)
+				return ret;
 			break;
 		case 'n':
 			if (cli_parse_u32(optarg, "count", 1, UINT32_MAX, &count) < 0)
@@ -217,6 +248,11 @@ int cmd_recv(int argc, char **argv)
 	ret = cli_daemon_check(&d, &lo);
 	if (ret)
 		return ret;
+	if (p.raw && (p.hex || p.ts != CLI_TS_NONE)) {
+		cli_err(p.hex ? "--raw cannot be combined with --hex"
+			      : "--raw cannot be combined with --timestamp", NULL);
+		return CLI_EXIT_USAGE;
+	}
 	/* INSTANCE, unless --instance or --socket said it already. */
 	if (optind < argc && !lo.instance && !d.socket)
 		lo.instance = argv[optind++];
@@ -237,7 +273,7 @@ int cmd_recv(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (d.direct)
-		return recv_direct(&lo, hex, count, timeout_ms);
+		return recv_direct(&lo, &p, count, timeout_ms);
 
 	label = lo.instance ? lo.instance : d.socket;
 	/* Without --timeout, recv waits forever for messages, but not for
@@ -251,7 +287,7 @@ int cmd_recv(int argc, char **argv)
 	free(addr.socket);
 	if (ret)
 		return ret;
-	ret = receive_daemon(fd, label, hex, count, timeout_ms);
+	ret = receive_daemon(fd, label, &p, count, timeout_ms);
 	close(fd);
 	return ret;
 }

@@ -1,19 +1,28 @@
 // SPDX-License-Identifier: MIT
 /*
- * icmsg-cli send - send messages from the command line or stdin, and
- * optionally read as many replies. By default through icmsgd: one datagram
- * per message on the instance's socket (docs/icmsgd.md). With --direct the
- * command opens the link itself, waits for the bond and returns once the
- * peer has read everything (every invocation has its own link then, so an
- * echo can only be read by the process that sent it).
+ * icmsg-cli send - send messages from the command line, stdin lines or a
+ * file (whole, or split at max_send with --raw), --count times, paced by
+ * --interval, and optionally read as many replies. By default through
+ * icmsgd: one datagram per message on the instance's socket
+ * (docs/icmsgd.md). With --direct the command opens the link itself, waits
+ * for the bond and returns once the peer has read everything (every
+ * invocation has its own link then, so an echo can only be read by the
+ * process that sent it).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli.h"
+
+enum {
+	OPT_RAW = CLI_OPT_CMD_BASE,
+	OPT_INTERVAL,
+};
 
 /* Slice of a blocked send: between slices we look at signals and read
  * replies, so that a peer blocked on its echo frees our ring (or, through
@@ -24,12 +33,24 @@
  * signals that it consumed a packet (spec 2.8). */
 #define DRAIN_POLL_MS 5
 
+/** struct msg - one message of the set that --count repeats. */
+struct msg {
+	uint8_t *data;
+	size_t len;
+};
+
 struct sender {
 	struct icmsg_link *link; /* --direct, else NULL */
 	int fd;            /* the instance socket of icmsgd, else -1 */
 	const char *label; /* the instance in messages (daemon mode) */
-	bool hex;          /* arguments and stdin lines are hex */
+	bool hex;          /* arguments, stdin lines and --file are hex */
+	bool raw;          /* stdin or --file is one blob, split at max_send */
 	bool replies;      /* read one reply per message sent */
+	const char *file;  /* --file PATH ("-": stdin), else NULL */
+	uint32_t count;    /* --count: times the message set is sent */
+	int interval_ms;   /* --interval: between two messages, 0: none */
+	uint64_t sched;    /* when the last message was due (--interval) */
+	bool paced;        /* a message has been sent: the next one waits */
 	int timeout_ms;
 	uint8_t *rbuf;     /* reply buffer, max_recv bytes (--direct) */
 	size_t rcap;
@@ -37,6 +58,10 @@ struct sender {
 	uint64_t max_send; /* 0: unknown (--socket) */
 	size_t sent;       /* messages sent */
 	size_t received;   /* replies printed */
+	/* The message set, kept for the rounds after the first. */
+	struct msg *set;
+	size_t set_len, set_cap;
+	bool keep;         /* keep what the first round reads */
 };
 
 static void print_help(void)
@@ -45,17 +70,31 @@ static void print_help(void)
 	printf("       %s send [OPTIONS]... --socket PATH [MESSAGE]...\n", CLI_PROG);
 	printf("       %s send --direct [OPTIONS]... [INSTANCE] [MESSAGE]...\n", CLI_PROG);
 	printf("\nSend each MESSAGE as one message (its bytes, without a NUL). Without\n"
-	       "MESSAGE, send each line of stdin (newline stripped, empty lines skipped).\n");
+	       "MESSAGE, send each line of stdin (newline stripped, empty lines skipped),\n"
+	       "or with --file the file's whole content as one message. With --raw, stdin\n"
+	       "(or --file) is one blob, sent in order as messages of the link's max_send\n"
+	       "bytes (the last one shorter): 'recv --raw' on the other side writes the\n"
+	       "same bytes out. Without --raw a message larger than max_send is refused\n"
+	       "before it is sent (arguments: before any is sent).\n");
 	printf("\nBy default the messages go through icmsgd: the control socket names the\n"
-	       "instance's socket and its max_send (larger messages are refused here),\n"
-	       "and each message is sent there as one datagram. send returns once icmsgd\n"
-	       "has taken them all, which it does while the link is bound.\n");
+	       "instance's socket and its max_send, and each message is sent there as one\n"
+	       "datagram. send returns once icmsgd has taken them all, which it does while\n"
+	       "the link is bound.\n");
 	printf("\nWith --direct, open the link with libicmsg instead: wait for the bond,\n"
 	       "and return once the peer has read every message, since closing the link\n"
 	       "earlier could lose them. A first argument that names an instance of the\n"
 	       "configuration is INSTANCE (use --instance to be explicit).\n");
 	printf("\nOptions:\n");
-	printf("  -x, --hex                  messages are hex bytes, e.g. \"01 02 ff\" or 01:02:ff\n");
+	printf("  -x, --hex                  messages are hex bytes, e.g. \"01 02 ff\" or 01:02:ff\n"
+	       "                             (in --file and with --raw, newlines count as\n"
+	       "                             blanks)\n");
+	printf("  -f, --file PATH            send the content of PATH ('-': stdin) as one\n"
+	       "                             message, or with --raw split into messages\n");
+	printf("      --raw                  stdin (or --file) is one blob: split it into\n"
+	       "                             messages of max_send bytes\n");
+	printf("  -n, --count N              send the messages N times over (default: 1)\n");
+	printf("      --interval MS          wait MS between two messages, paced on a\n"
+	       "                             monotonic clock (a late message goes at once)\n");
 	printf("  -r, --replies              then receive as many messages as were sent and\n"
 	       "                             print them as 'recv' does\n");
 	printf("  -t, --timeout MS           max wait for icmsgd, for room to send, for each\n"
@@ -86,7 +125,10 @@ static void print_reply(const struct sender *s, const uint8_t *data, size_t len)
 }
 
 /*
- * Print the replies already in the ring, without waiting.
+ * Take what is already queued for us, without waiting: the replies, to
+ * print them; through icmsgd without --replies, whatever icmsgd fans out
+ * to us, to drop it, so that a daemon (or a fake one) that echoes to every
+ * client never stalls on our full socket while we send.
  * Return: 0 or a negative errno.
  */
 static int take_replies(struct sender *s)
@@ -94,13 +136,15 @@ static int take_replies(struct sender *s)
 	ssize_t len;
 	int n;
 
-	while (s->replies && s->received < s->sent && !s->link) {
+	while (!s->link && (!s->replies || s->received < s->sent)) {
 		/* A deadline of now: take what is queued, wait for nothing. */
 		len = cli_seq_recv(s->fd, &s->dbuf, cli_deadline(0));
 		if (len == -ETIMEDOUT || len == -EINTR)
 			return 0;
 		if (len < 0)
 			return (int)len;
+		if (!s->replies)
+			continue;
 		print_reply(s, (const uint8_t *)s->dbuf.data, (size_t)len);
 		s->received++;
 	}
@@ -116,15 +160,25 @@ static int take_replies(struct sender *s)
 	return 0;
 }
 
-/* Refuse a message the instance cannot take; return an exit code. */
-static int check_size(const struct sender *s, size_t index, size_t len)
+/*
+ * Refuse a message larger than the link takes; return an exit code. @what
+ * names it ("message 2", "line 5 of stdin"), @hint (may be "") follows the
+ * limit's origin.
+ */
+static int check_size(const struct sender *s, const char *what, size_t len, const char *hint)
 {
-	if (s->link || !s->max_send || len <= s->max_send)
+	if (!s->max_send || len <= s->max_send)
 		return CLI_EXIT_OK;
-	/* The daemon would drop it and only report it as an event. */
-	cli_errf("message %zu is %zu bytes, more than the instance's limit of %llu bytes "
-		 "(max_send) -- '%s'",
-		 index, len, (unsigned long long)s->max_send, s->label);
+	/* Through icmsgd it would be dropped and only reported as an event;
+	 * directly the library would refuse it after the ones before. */
+	if (s->link)
+		cli_errf("%s is %zu bytes, more than the link's limit of %llu bytes "
+			 "(peer-rx-buf-size, ring size%s) -- '%s'",
+			 what, len, (unsigned long long)s->max_send, hint, name_of(s));
+	else
+		cli_errf("%s is %zu bytes, more than the instance's limit of %llu bytes "
+			 "(max_send%s) -- '%s'",
+			 what, len, (unsigned long long)s->max_send, hint, s->label);
 	return CLI_EXIT_ERROR;
 }
 
@@ -140,15 +194,68 @@ static int try_send(struct sender *s, const uint8_t *data, size_t len, int slice
 	return ret == -EINTR ? -ETIMEDOUT : ret;
 }
 
-/* Send message @index; return an exit code. */
-static int send_one(struct sender *s, size_t index, const uint8_t *data, size_t len)
+/*
+ * --interval: wait until the next message is due, taking replies (and,
+ * with --direct, processing the link) meanwhile. The schedule runs on the
+ * monotonic clock from the first message on, so that slow sends do not
+ * add up; a message that is already late goes at once. Return an exit code.
+ */
+static int pace(struct sender *s)
 {
-	uint64_t deadline = cli_deadline(s->timeout_ms);
+	uint64_t due;
+	short events, revents;
 	int ret, left;
 
-	ret = check_size(s, index, len);
+	if (!s->interval_ms)
+		return CLI_EXIT_OK;
+	if (!s->paced) {
+		s->paced = true;
+		s->sched = cli_now_ms();
+		return CLI_EXIT_OK;
+	}
+	due = s->sched + (uint64_t)s->interval_ms;
+	if (due < cli_now_ms())
+		due = cli_now_ms();
+	s->sched = due;
+	while ((left = cli_left_ms(due)) > 0) {
+		/* Only what take_replies() would read, or poll would not wait. */
+		events = !s->replies || s->received < s->sent ? POLLIN : 0;
+		revents = 0;
+		if (s->link)
+			ret = cli_wait(s->link, left);
+		else
+			ret = cli_wait_fd(s->fd, events, left, &revents);
+		if (ret == CLI_WAIT_SIGNAL) {
+			cli_errf("interrupted while waiting to send message %zu", s->sent);
+			return CLI_EXIT_ERROR;
+		}
+		if (ret >= 0 && !s->link && (revents & (POLLHUP | POLLERR))) {
+			cli_errf("icmsgd closed the connection before message %zu -- '%s'", s->sent,
+				 s->label);
+			return CLI_EXIT_ERROR;
+		}
+		if (ret >= 0)
+			ret = take_replies(s);
+		if (ret < 0) {
+			cli_errf("waiting to send message %zu failed: %s -- '%s'", s->sent,
+				 strerror(-ret), name_of(s));
+			return CLI_EXIT_ERROR;
+		}
+	}
+	return CLI_EXIT_OK;
+}
+
+/* Send one message (the next, s->sent) when it is due; return an exit code. */
+static int send_one(struct sender *s, const uint8_t *data, size_t len)
+{
+	uint64_t deadline;
+	size_t index = s->sent;
+	int ret, left;
+
+	ret = pace(s);
 	if (ret)
 		return ret;
+	deadline = cli_deadline(s->timeout_ms);
 	for (;;) {
 		left = cli_left_ms(deadline);
 		ret = try_send(s, data, len, left > SEND_SLICE_MS ? SEND_SLICE_MS : left);
@@ -189,6 +296,56 @@ err:
 	return CLI_EXIT_ERROR;
 }
 
+/* Add a copy of a message to the set; return an exit code. */
+static int set_add(struct sender *s, const uint8_t *data, size_t len)
+{
+	struct msg *m;
+
+	if (s->set_len == s->set_cap) {
+		size_t cap = s->set_cap ? s->set_cap * 2 : 16;
+
+		m = reallocarray(s->set, cap, sizeof(*m));
+		if (!m)
+			goto oom;
+		s->set = m;
+		s->set_cap = cap;
+	}
+	m = &s->set[s->set_len];
+	m->data = malloc(len);
+	if (!m->data)
+		goto oom;
+	memcpy(m->data, data, len);
+	m->len = len;
+	s->set_len++;
+	return CLI_EXIT_OK;
+oom:
+	cli_err("out of memory", NULL);
+	return CLI_EXIT_ERROR;
+}
+
+static void set_free(struct sender *s)
+{
+	for (size_t i = 0; i < s->set_len; i++)
+		free(s->set[i].data);
+	free(s->set);
+	s->set = NULL;
+	s->set_len = s->set_cap = 0;
+}
+
+/* Send a message the first round reads, and keep it for the others if
+ * --count asks for more rounds; return an exit code. */
+static int send_kept(struct sender *s, const uint8_t *data, size_t len)
+{
+	int ret;
+
+	if (s->keep) {
+		ret = set_add(s, data, len);
+		if (ret)
+			return ret;
+	}
+	return send_one(s, data, len);
+}
+
 /* Decode one MESSAGE argument or stdin line; return an exit code. */
 static int decode(const struct sender *s, const char *text, uint8_t **ret, size_t *ret_len,
 		  int bad_exit)
@@ -218,29 +375,23 @@ static int decode(const struct sender *s, const char *text, uint8_t **ret, size_
 	return CLI_EXIT_OK;
 }
 
-static int send_args(struct sender *s, char **msgs, size_t count)
+/* The MESSAGE arguments into the set, every size checked before any is
+ * sent; return an exit code. */
+static int load_args(struct sender *s, char **msgs, size_t count)
 {
+	char what[32];
 	uint8_t *data;
 	size_t len;
 	int ret;
 
-	/* All sizes first: a refused message should not leave the ones
-	 * before it sent. */
 	for (size_t i = 0; i < count; i++) {
 		ret = decode(s, msgs[i], &data, &len, CLI_EXIT_USAGE);
 		if (ret)
 			return ret;
-		free(data);
-		ret = check_size(s, i, len);
-		if (ret)
-			return ret;
-	}
-	for (size_t i = 0; i < count; i++) {
-		/* Checked before the link opened; cannot fail but for memory. */
-		ret = decode(s, msgs[i], &data, &len, CLI_EXIT_USAGE);
-		if (ret)
-			return ret;
-		ret = send_one(s, i, data, len);
+		snprintf(what, sizeof(what), "message %zu", i);
+		ret = check_size(s, what, len, "");
+		if (ret == CLI_EXIT_OK)
+			ret = set_add(s, data, len);
 		free(data);
 		if (ret)
 			return ret;
@@ -248,15 +399,241 @@ static int send_args(struct sender *s, char **msgs, size_t count)
 	return CLI_EXIT_OK;
 }
 
-static int send_stdin(struct sender *s)
+/* The name of the --file input in messages. */
+static const char *file_name(const struct sender *s)
 {
-	char *line = NULL;
+	return strcmp(s->file, "-") == 0 ? "stdin" : s->file;
+}
+
+/*
+ * Read from @fd until @cap bytes or end of file; a signal ends the read.
+ * Return: the bytes read, or a negative errno (-EINTR on a signal).
+ */
+static ssize_t read_full(int fd, uint8_t *buf, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < cap) {
+		n = read(fd, buf + got, cap - got);
+		if (n == 0)
+			break;
+		if (n < 0 && errno == EINTR && !cli_signalled())
+			continue;
+		if (n < 0)
+			return errno == EINTR ? -EINTR : -errno;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/*
+ * Read all of @fd into a malloc'd buffer, NUL-terminated (for --hex).
+ * Return an exit code, after printing why it failed.
+ */
+static int read_all(const struct sender *s, int fd, uint8_t **ret, size_t *ret_len)
+{
+	size_t len = 0, cap = 0;
+	uint8_t *buf = NULL, *p;
+	ssize_t n;
+
+	for (;;) {
+		if (cap - len < 4096 + 1) {
+			cap = cap ? cap * 2 : 65536;
+			p = realloc(buf, cap);
+			if (!p) {
+				free(buf);
+				cli_err("out of memory", NULL);
+				return CLI_EXIT_ERROR;
+			}
+			buf = p;
+		}
+		n = read_full(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			free(buf);
+			if (n == -EINTR)
+				cli_errf("interrupted while reading -- '%s'", file_name(s));
+			else
+				cli_errf("cannot read: %s -- '%s'", strerror((int)-n), file_name(s));
+			return CLI_EXIT_ERROR;
+		}
+		len += (size_t)n;
+		if (n == 0 || len < cap - 1)
+			break;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return CLI_EXIT_OK;
+}
+
+/*
+ * --hex on a whole input: newlines are blanks too; a NUL is no hex digit.
+ * On success *@data is replaced by the decoded bytes. Return an exit code.
+ */
+static int decode_hex_blob(const struct sender *s, uint8_t **data, size_t *len)
+{
+	char *text = (char *)*data;
+	const char *why;
+	uint8_t *bytes;
+	size_t n;
+	int err;
+
+	if (memchr(text, '\0', *len)) {
+		cli_errf("invalid hex input (not a hex digit: a NUL byte) -- '%s'", file_name(s));
+		return CLI_EXIT_ERROR;
+	}
+	for (size_t i = 0; i < *len; i++)
+		if (text[i] == '\n' || text[i] == '\r')
+			text[i] = ' ';
+	err = cli_parse_hex(text, &bytes, &n, &why);
+	if (err == -EINVAL && s->raw && strcmp(why, "no bytes") == 0) {
+		/* An empty blob is no messages, as an empty file through cat. */
+		bytes = NULL;
+		n = 0;
+	} else if (err == -EINVAL) {
+		cli_errf("invalid hex input (%s) -- '%s'", why, file_name(s));
+		return CLI_EXIT_ERROR;
+	} else if (err < 0) {
+		cli_err("out of memory", NULL);
+		return CLI_EXIT_ERROR;
+	}
+	free(*data);
+	*data = bytes;
+	*len = n;
+	return CLI_EXIT_OK;
+}
+
+/* Open --file (or take stdin); return an exit code. */
+static int open_input(const struct sender *s, int *ret_fd)
+{
+	if (!s->file || strcmp(s->file, "-") == 0) {
+		*ret_fd = STDIN_FILENO;
+		return CLI_EXIT_OK;
+	}
+	*ret_fd = open(s->file, O_RDONLY | O_CLOEXEC);
+	if (*ret_fd < 0) {
+		cli_errf("cannot open: %s -- '%s'", strerror(errno), s->file);
+		return CLI_EXIT_ERROR;
+	}
+	return CLI_EXIT_OK;
+}
+
+static void close_input(int fd)
+{
+	if (fd != STDIN_FILENO)
+		close(fd);
+}
+
+/* All of --file (or stdin) into *@data, hex decoded with --hex; free it
+ * with free(). Return an exit code. */
+static int read_input(const struct sender *s, uint8_t **data, size_t *len)
+{
+	int fd, ret;
+
+	ret = open_input(s, &fd);
+	if (ret)
+		return ret;
+	ret = read_all(s, fd, data, len);
+	close_input(fd);
+	if (ret == CLI_EXIT_OK && s->hex) {
+		ret = decode_hex_blob(s, data, len);
+		if (ret)
+			free(*data);
+	}
+	return ret;
+}
+
+/*
+ * A whole input as the message set: --file without --raw, one message;
+ * --raw --hex (which needs all the text to decode it), max_send pieces.
+ * Return an exit code.
+ */
+static int load_input(struct sender *s)
+{
+	uint8_t *data;
+	size_t len, piece;
+	char *what;
+	int ret;
+
+	ret = read_input(s, &data, &len);
+	if (ret)
+		return ret;
+	for (size_t off = 0; s->raw && ret == CLI_EXIT_OK && off < len; off += piece) {
+		piece = len - off < s->max_send ? len - off : (size_t)s->max_send;
+		ret = set_add(s, data + off, piece);
+	}
+	if (s->raw) {
+		/* Nothing more to check: every piece fits. */
+	} else if (len == 0) {
+		cli_err("empty message (ICMsg has no zero-length messages)", file_name(s));
+		ret = CLI_EXIT_ERROR;
+	} else if (strcmp(s->file, "-") == 0 ? !(what = strdup("stdin"))
+					     : asprintf(&what, "file '%s'", s->file) < 0) {
+		cli_err("out of memory", NULL);
+		ret = CLI_EXIT_ERROR;
+	} else {
+		ret = check_size(s, what, len, "; --raw splits it");
+		free(what);
+		if (ret == CLI_EXIT_OK)
+			ret = set_add(s, data, len);
+	}
+	free(data);
+	return ret;
+}
+
+/*
+ * --raw: stdin or --file in pieces of max_send bytes, each sent as soon as
+ * it is read (a pipe may be endless); return an exit code.
+ */
+static int send_raw(struct sender *s)
+{
+	uint8_t *buf;
+	ssize_t n;
+	int fd, ret;
+
+	ret = open_input(s, &fd);
+	if (ret)
+		return ret;
+	buf = malloc(s->max_send);
+	if (!buf) {
+		close_input(fd);
+		cli_err("out of memory", NULL);
+		return CLI_EXIT_ERROR;
+	}
+	for (;;) {
+		n = read_full(fd, buf, s->max_send);
+		if (n <= 0)
+			break;
+		ret = send_kept(s, buf, (size_t)n);
+		if (ret)
+			break;
+	}
+	if (n < 0) {
+		if (n == -EINTR)
+			cli_errf("interrupted while reading -- '%s'", s->file ? file_name(s) : "stdin");
+		else
+			cli_errf("cannot read: %s -- '%s'", strerror((int)-n),
+				 s->file ? file_name(s) : "stdin");
+		ret = CLI_EXIT_ERROR;
+	}
+	free(buf);
+	close_input(fd);
+	return ret;
+}
+
+/* Each line of stdin as a message, sent as soon as it is read; return an
+ * exit code. */
+static int send_lines(struct sender *s)
+{
+	char *line = NULL, what[48];
 	size_t size = 0, index = 0, len;
 	uint8_t *data;
 	ssize_t n;
 	int ret = CLI_EXIT_OK;
 
 	while ((n = getline(&line, &size, stdin)) >= 0) {
+		index++;
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
 		if (n > 0 && line[n - 1] == '\r')
@@ -264,14 +641,17 @@ static int send_stdin(struct sender *s)
 		if (n == 0)
 			continue;
 		if (memchr(line, '\0', (size_t)n)) {
-			cli_errf("line %zu of stdin holds a NUL byte", index + 1);
+			cli_errf("line %zu of stdin holds a NUL byte", index);
 			ret = CLI_EXIT_ERROR;
 			break;
 		}
 		ret = decode(s, line, &data, &len, CLI_EXIT_ERROR);
 		if (ret)
 			break;
-		ret = send_one(s, index++, data, len);
+		snprintf(what, sizeof(what), "line %zu of stdin", index);
+		ret = check_size(s, what, len, "");
+		if (ret == CLI_EXIT_OK)
+			ret = send_kept(s, data, len);
 		free(data);
 		if (ret)
 			break;
@@ -284,6 +664,61 @@ static int send_stdin(struct sender *s)
 		ret = CLI_EXIT_ERROR;
 	}
 	free(line);
+	return ret;
+}
+
+/*
+ * Whether the message set is read as it is sent: stdin lines and --raw
+ * (without --hex), which may be endless pipes. The others are read whole
+ * before sending.
+ */
+static bool streamed(const struct sender *s, size_t count)
+{
+	return !count && (s->raw ? !s->hex : !s->file);
+}
+
+/*
+ * The message set that does not depend on reading a stream (the arguments,
+ * --file without --raw, --raw --hex), once the limit is known; and the
+ * checks --raw needs. Before the bond or the connection, so that a refused
+ * message costs no waiting. Return an exit code.
+ */
+static int prepare(struct sender *s, char **msgs, size_t count)
+{
+	if (count)
+		return load_args(s, msgs, count);
+	if (s->raw && !s->max_send) {
+		/* Only --socket (or a daemon that has not opened the link)
+		 * leaves it unknown. */
+		cli_errf("--raw needs the instance's max_send, which is not known%s -- '%s'",
+			 s->link ? "" : " (use INSTANCE rather than --socket, once icmsgd has "
+					"opened the link)",
+			 name_of(s));
+		return CLI_EXIT_ERROR;
+	}
+	if (!streamed(s, count))
+		return load_input(s);
+	return CLI_EXIT_OK;
+}
+
+/*
+ * Send the message set --count times: a prepared set as it is, a stream
+ * (stdin lines, --raw) as it is read in the first round and from the kept
+ * copy after. Return an exit code.
+ */
+static int transmit(struct sender *s, size_t count)
+{
+	uint32_t round = 0;
+	int ret = CLI_EXIT_OK;
+
+	if (streamed(s, count)) {
+		s->keep = s->count > 1;
+		ret = s->raw ? send_raw(s) : send_lines(s);
+		round = 1;
+	}
+	for (; ret == CLI_EXIT_OK && round < s->count; round++)
+		for (size_t i = 0; ret == CLI_EXIT_OK && i < s->set_len; i++)
+			ret = send_one(s, s->set[i].data, s->set[i].len);
 	return ret;
 }
 
@@ -450,6 +885,9 @@ static int send_direct(struct sender *s, const struct cli_link_opts *lo, char **
 		goto out;
 	}
 	s->max_send = info.max_send;
+	ret = prepare(s, msgs, count);
+	if (ret)
+		goto out;
 	if (s->replies) {
 		s->rcap = info.max_recv;
 		s->rbuf = malloc(s->rcap);
@@ -478,10 +916,7 @@ static int send_direct(struct sender *s, const struct cli_link_opts *lo, char **
 		goto out;
 	}
 
-	if (count)
-		ret = send_args(s, msgs, count);
-	else
-		ret = send_stdin(s);
+	ret = transmit(s, count);
 	if (ret == CLI_EXIT_OK && s->replies)
 		ret = wait_replies(s);
 	if (ret == CLI_EXIT_OK)
@@ -489,6 +924,7 @@ static int send_direct(struct sender *s, const struct cli_link_opts *lo, char **
 out:
 	icmsg_link_close(s->link);
 	free(s->rbuf);
+	set_free(s);
 	return ret;
 }
 
@@ -503,21 +939,23 @@ static int send_daemon(struct sender *s, const struct cli_daemon_opts *d, bool v
 	if (ret)
 		return ret;
 	s->max_send = addr.max_send;
-	ret = cli_instance_connect(&addr, s->label, s->timeout_ms, &s->fd);
+	ret = prepare(s, msgs, count);
+	if (ret == CLI_EXIT_OK)
+		ret = cli_instance_connect(&addr, s->label, s->timeout_ms, &s->fd);
 	free(addr.socket);
-	if (ret)
+	if (ret) {
+		set_free(s);
 		return ret;
+	}
 
-	if (count)
-		ret = send_args(s, msgs, count);
-	else
-		ret = send_stdin(s);
+	ret = transmit(s, count);
 	if (ret == CLI_EXIT_OK && s->replies)
 		ret = wait_replies_daemon(s);
 	if (ret == CLI_EXIT_OK)
 		ret = wait_taken(s);
 	close(s->fd);
 	free(s->dbuf.data);
+	set_free(s);
 	return ret;
 }
 
@@ -527,6 +965,10 @@ int cmd_send(int argc, char **argv)
 		CLI_LINK_LONGOPTS,
 		CLI_DAEMON_LONGOPTS,
 		{ "hex", no_argument, NULL, 'x' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "count", required_argument, NULL, 'n' },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "replies", no_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
@@ -534,12 +976,12 @@ int cmd_send(int argc, char **argv)
 	};
 	struct cli_link_opts lo = { 0 };
 	struct cli_daemon_opts d = { 0 };
-	struct sender s = { .fd = -1, .timeout_ms = 5000 };
+	struct sender s = { .fd = -1, .timeout_ms = 5000, .count = 1 };
 	uint8_t *data;
 	size_t len;
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, ":" CLI_LINK_SHORTOPTS "xrt:h", longopts,
+	while ((opt = getopt_long(argc, argv, ":" CLI_LINK_SHORTOPTS "xf:n:rt:h", longopts,
 				  NULL)) != -1) {
 		ret = cli_link_option(&lo, opt, optarg);
 		if (ret == 1)
@@ -551,6 +993,24 @@ int cmd_send(int argc, char **argv)
 		switch (opt) {
 		case 'x':
 			s.hex = true;
+			break;
+		case 'f':
+			if (!*optarg) {
+				cli_err("empty file name", "");
+				return CLI_EXIT_USAGE;
+			}
+			s.file = optarg;
+			break;
+		case OPT_RAW:
+			s.raw = true;
+			break;
+		case 'n':
+			if (cli_parse_u32(optarg, "count", 1, UINT32_MAX, &s.count) < 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case OPT_INTERVAL:
+			if (cli_parse_ms(optarg, "interval", &s.interval_ms) < 0)
+				return CLI_EXIT_USAGE;
 			break;
 		case 'r':
 			s.replies = true;
@@ -583,6 +1043,13 @@ int cmd_send(int argc, char **argv)
 	}
 	if (s.label && !*s.label) {
 		cli_err("empty instance name", "");
+		return CLI_EXIT_USAGE;
+	}
+	/* The MESSAGE arguments are the set, or stdin or --file is. */
+	if (optind < argc && (s.file || s.raw)) {
+		cli_err(s.file ? "--file cannot be combined with MESSAGE arguments"
+			       : "--raw splits stdin or --file, not MESSAGE arguments",
+			argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
 	/* Reject a bad MESSAGE before waiting for a bond or the daemon. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli-json.h"
@@ -15,13 +16,21 @@ static void print_help(void)
 {
 	printf("Usage: %s status [OPTIONS]... [INSTANCE]\n", CLI_PROG);
 	printf("\nShow icmsgd's instances (or only INSTANCE): one row each with its state,\n"
-	       "bonding variant, the local time it bonded, the messages it relayed each\n"
-	       "way, its errors and how many clients are connected. Instances in the\n"
-	       "error state have their reason below the table; --verbose adds the\n"
-	       "socket, max_send and clients (pid/uid) of each.\n"
+	       "bonding variant, the local time it bonded (BONDED-SINCE), the messages\n"
+	       "it relayed each way, how full each ring is (TX-RING, RX-RING: bytes in\n"
+	       "use now / the ring's size), its errors and how many clients are\n"
+	       "connected. Instances in the error state have their reason below the\n"
+	       "table; --verbose adds the socket, max_send, each ring's high-water mark\n"
+	       "(the most bytes in use at once) and the clients (pid/uid) of each.\n"
 	       "Exits 1 if icmsgd cannot be reached or has no such instance.\n");
+	printf("\nWith --watch, refresh every SECONDS until SIGINT or SIGTERM (exit 0): on\n"
+	       "a terminal the screen is redrawn; otherwise each snapshot is printed\n"
+	       "after a blank line (with --json, one reply a line). While icmsgd cannot be\n"
+	       "reached, each refresh says so on stderr and the watch goes on.\n");
 	printf("\nOptions:\n");
 	printf("  -j, --json                 print icmsgd's reply (JSON) unchanged\n");
+	printf("  -w, --watch[=SECONDS]      refresh every SECONDS (default: 1; decimals\n"
+	       "                             allowed, e.g. --watch=0.5)\n");
 	printf("      --control PATH         icmsgd's control socket (default: $ICMSG_CONTROL,\n"
 	       "                             else %s)\n", CLI_CONTROL_DEFAULT);
 	printf("  -t, --timeout MS           max wait for icmsgd's reply (default: %d)\n",
@@ -37,18 +46,22 @@ enum {
 	COL_SINCE,
 	COL_TX,
 	COL_RX,
+	COL_TX_RING,
+	COL_RX_RING,
 	COL_ERRORS,
 	COL_CLIENTS,
 	COL_COUNT,
 };
 
 static const char *const headings[COL_COUNT] = {
-	"NAME", "STATE", "VARIANT", "BONDED-SINCE", "TX-MSGS", "RX-MSGS", "ERRORS", "CLIENTS",
+	"NAME",    "STATE",   "VARIANT", "BONDED-SINCE", "TX-MSGS",
+	"RX-MSGS", "TX-RING", "RX-RING", "ERRORS",       "CLIENTS",
 };
 
 /* Numbers line up on the right, as in ps and ss. */
 static const bool right_aligned[COL_COUNT] = {
-	[COL_TX] = true, [COL_RX] = true, [COL_ERRORS] = true, [COL_CLIENTS] = true,
+	[COL_TX] = true,      [COL_RX] = true,     [COL_TX_RING] = true,
+	[COL_RX_RING] = true, [COL_ERRORS] = true, [COL_CLIENTS] = true,
 };
 
 /* Terminal columns of UTF-8 text: continuation bytes take none. Good
@@ -118,6 +131,19 @@ static char *cell_time(const struct cli_json *v)
 	return strdup(buf);
 }
 
+/* "USED/SIZE" of a ring from two counters; "-" unless both are numbers. */
+static char *cell_ring(const struct cli_json *used, const struct cli_json *size)
+{
+	uint64_t u, n;
+	char *out;
+
+	if (!cli_json_u64(used, &u) || !cli_json_u64(size, &n))
+		return strdup("-");
+	if (asprintf(&out, "%llu/%llu", (unsigned long long)u, (unsigned long long)n) < 0)
+		return NULL;
+	return out;
+}
+
 static char *cell_count(const struct cli_json *v)
 {
 	char *out;
@@ -140,6 +166,10 @@ static bool fill_row(const struct cli_json *inst, char **row)
 	row[COL_SINCE] = cell_time(cli_json_get(inst, "bonded_since"));
 	row[COL_TX] = cell_u64(cli_json_get(counters, "tx_msgs"));
 	row[COL_RX] = cell_u64(cli_json_get(counters, "rx_msgs"));
+	row[COL_TX_RING] = cell_ring(cli_json_get(counters, "tx_ring_used"),
+				     cli_json_get(counters, "tx_ring_size"));
+	row[COL_RX_RING] = cell_ring(cli_json_get(counters, "rx_ring_used"),
+				     cli_json_get(counters, "rx_ring_size"));
 	row[COL_ERRORS] = cell_u64(cli_json_get(counters, "errors"));
 	row[COL_CLIENTS] = cell_count(cli_json_get(inst, "clients"));
 	for (int c = 0; c < COL_COUNT; c++)
@@ -190,6 +220,15 @@ static void print_details(const struct cli_json *inst, bool verbose)
 		printf("%llu\n", (unsigned long long)n);
 	else
 		fputs("-\n", stdout);
+	for (int d = 0; d < 2; d++) {
+		const struct cli_json *counters = cli_json_get(inst, "counters");
+		char *cell = cell_ring(cli_json_get(counters, d ? "rx_ring_high_water"
+								 : "tx_ring_high_water"),
+				       cli_json_get(counters, d ? "rx_ring_size" : "tx_ring_size"));
+
+		printf("  %s ring high water: %s\n", d ? "rx" : "tx", cell ? cell : "-");
+		free(cell);
+	}
 	if (err && !cli_json_is(err, CLI_JSON_NULL)) {
 		fputs("  error: ", stdout);
 		cli_print_safe(stdout, cli_json_string(err) ? cli_json_string(err) : "?");
@@ -264,39 +303,122 @@ out:
 	return ret;
 }
 
+/** struct status_opts - what one snapshot asks and prints. */
+struct status_opts {
+	const char *path;    /* the control socket */
+	const char *request; /* "status" or "status NAME" */
+	int timeout_ms;
+	bool json;
+	bool verbose;
+};
+
+/* Ask icmsgd once and print the table (or the JSON); return an exit code. */
+static int snapshot(const struct status_opts *o)
+{
+	struct cli_buf buf = { 0 };
+	const struct cli_json *list;
+	struct cli_json *reply;
+	size_t len;
+	int ret;
+
+	ret = cli_control_request(o->path, o->request, o->timeout_ms, &buf, &len, &reply);
+	if (ret)
+		goto out;
+	list = cli_json_get(reply, "instances");
+	if (!cli_json_is(list, CLI_JSON_ARRAY)) {
+		cli_errf("malformed reply from icmsgd: no \"instances\" list -- '%s'", o->path);
+		ret = CLI_EXIT_ERROR;
+	} else if (o->json) {
+		/* As received: scripts get every field, also ones we do not
+		 * know, and the bytes icmsgd wrote. */
+		fwrite(buf.data, 1, len, stdout);
+		if (len == 0 || buf.data[len - 1] != '\n')
+			fputc('\n', stdout);
+	} else {
+		ret = print_table(list, o->verbose, o->path);
+	}
+	cli_json_free(reply);
+out:
+	free(buf.data);
+	return ret;
+}
+
+/*
+ * --watch: a snapshot every @interval_ms until a signal; return an exit
+ * code. A snapshot that fails (icmsgd down, restarting) has said why on
+ * stderr; the next one may succeed.
+ */
+static int watch(const struct status_opts *o, int interval_ms)
+{
+	bool tty = isatty(STDOUT_FILENO) == 1;
+	uint64_t due = cli_now_ms();
+	unsigned long n = 0;
+	int ret;
+
+	for (;;) {
+		/* Home and clear, then draw: the table replaces the last one. */
+		if (tty && !o->json)
+			fputs("\033[H\033[2J", stdout);
+		else if (n && !o->json)
+			fputc('\n', stdout);
+		n++;
+		/* Before a failed snapshot's message on stderr, not after. */
+		fflush(stdout);
+		snapshot(o);
+		if (fflush(stdout) == EOF) {
+			cli_errf("cannot write to stdout: %s", strerror(errno));
+			return CLI_EXIT_ERROR;
+		}
+		/* On the clock from the first snapshot, so that slow replies
+		 * do not add up; a late snapshot is taken at once. */
+		due += (uint64_t)interval_ms;
+		if (due < cli_now_ms())
+			due = cli_now_ms();
+		ret = cli_sleep_until(due);
+		if (ret == CLI_WAIT_SIGNAL || cli_signalled())
+			return CLI_EXIT_OK;
+		if (ret < 0) {
+			cli_errf("waiting failed: %s", strerror(-ret));
+			return CLI_EXIT_ERROR;
+		}
+	}
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "watch", optional_argument, NULL, 'w' },
 		{ "control", required_argument, NULL, CLI_OPT_CONTROL },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt, ret, timeout_ms = CLI_CONTROL_TIMEOUT_MS;
-	const char *control = NULL, *name = NULL, *path;
-	struct cli_buf buf = { 0 };
-	const struct cli_json *list;
-	struct cli_json *reply;
-	bool json = false, verbose = false;
+	struct status_opts o = { .timeout_ms = CLI_CONTROL_TIMEOUT_MS };
+	const char *control = NULL, *name = NULL;
+	int opt, ret, interval_ms = 0;
 	char *request;
-	size_t len;
 
-	while ((opt = getopt_long(argc, argv, ":jt:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jw::t:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
-			json = true;
+			o.json = true;
+			break;
+		case 'w':
+			interval_ms = 1000;
+			if (optarg && cli_parse_seconds(optarg, "watch interval", &interval_ms) < 0)
+				return CLI_EXIT_USAGE;
 			break;
 		case CLI_OPT_CONTROL:
 			control = optarg;
 			break;
 		case 't':
-			if (cli_parse_ms(optarg, "timeout", &timeout_ms) < 0)
+			if (cli_parse_ms(optarg, "timeout", &o.timeout_ms) < 0)
 				return CLI_EXIT_USAGE;
 			break;
 		case 'v':
-			verbose = true;
+			o.verbose = true;
 			break;
 		case 'h':
 			print_help();
@@ -325,34 +447,21 @@ int cmd_status(int argc, char **argv)
 	ret = cli_signals_init();
 	if (ret)
 		return ret;
-	path = cli_control_path(control);
+	o.path = cli_control_path(control);
 	if (name ? asprintf(&request, "status %s", name) < 0 : !(request = strdup("status"))) {
 		cli_err("out of memory", NULL);
 		return CLI_EXIT_ERROR;
 	}
-	ret = cli_control_request(path, request, timeout_ms, &buf, &len, &reply);
-	free(request);
-	if (ret)
-		goto out;
-	list = cli_json_get(reply, "instances");
-	if (!cli_json_is(list, CLI_JSON_ARRAY)) {
-		cli_errf("malformed reply from icmsgd: no \"instances\" list -- '%s'", path);
-		ret = CLI_EXIT_ERROR;
-	} else if (json) {
-		/* As received: scripts get every field, also ones we do not
-		 * know, and the bytes icmsgd wrote. */
-		fwrite(buf.data, 1, len, stdout);
-		if (len == 0 || buf.data[len - 1] != '\n')
-			fputc('\n', stdout);
+	o.request = request;
+	if (interval_ms) {
+		ret = watch(&o, interval_ms);
 	} else {
-		ret = print_table(list, verbose, path);
+		ret = snapshot(&o);
+		if (ret == CLI_EXIT_OK && fflush(stdout) == EOF) {
+			cli_errf("cannot write to stdout: %s", strerror(errno));
+			ret = CLI_EXIT_ERROR;
+		}
 	}
-	cli_json_free(reply);
-	if (ret == CLI_EXIT_OK && fflush(stdout) == EOF) {
-		cli_errf("cannot write to stdout: %s", strerror(errno));
-		ret = CLI_EXIT_ERROR;
-	}
-out:
-	free(buf.data);
+	free(request);
 	return ret;
 }

@@ -29,8 +29,9 @@ static const struct command commands[] = {
 	{ "recv", cmd_recv, "print received messages (through icmsgd or --direct)" },
 	{ "status", cmd_status, "show icmsgd's instances, their state and counters" },
 	{ "monitor", cmd_monitor, "print icmsgd's events as they happen" },
-	{ "sim", cmd_sim, "act as the remote core of an instance (echo or sink)" },
-	{ "dump", cmd_dump, "decode a region read-only" },
+	{ "sim", cmd_sim, "act as the remote core: echo, sink or generate; resets, faults" },
+	{ "dump", cmd_dump, "decode a region read-only (config, file, UIO map, /dev/mem)" },
+	{ "config", cmd_config, "check configuration files as icmsgd does, list instances" },
 };
 
 /* ------------------------------------------------------------------------ */
