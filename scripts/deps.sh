@@ -4,7 +4,9 @@
 # Sourced by run-demo and run-tests; also run by .ci/run.
 set -euo pipefail
 
-ICMSG_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libyaml-dev libevent-dev libcmocka-dev)
+# python3: the examples test runs examples/client.py; JSON outputs are parsed with it.
+ICMSG_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config libyaml-dev libevent-dev libcmocka-dev
+	python3)
 
 icmsg_install_deps() {
 	local missing=() pkg sudo=()

@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: MIT
 # Install into a scratch root and build a program against it through
 # pkg-config, the way a user of the library would.
-#   $1 = build root, $2 = b_sanitize option value, $3 = daemon option value
+#   $1 = build root, $2 = b_sanitize option value, $3 = daemon option value,
+#   $4 = bash-completion option value
 set -euo pipefail
 build=$1
 sanitize=$2
 daemon=${3:-false}
+completion=${4:-false}
+examples=$(cd "$(dirname "$0")/../examples" && pwd)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 pass=0
@@ -66,6 +69,29 @@ EOC
 	LD_LIBRARY_PATH=$(dirname "$lib") "$root/consumer" | grep -q '^libicmsg [0-9]'
 }
 
+# examples/README.md's commands, against the installed pkg-config file.
+example_blocking() {
+	# shellcheck disable=SC2046
+	cc -std=c11 -Wall -Wextra -Wpedantic -Werror -o "$root/blocking" "$examples/blocking.c" \
+		$(pkg-config --cflags --libs libicmsg) || return 1
+	if [ "$sanitize" != none ]; then
+		return 0 # an uninstrumented program cannot load an ASan library
+	fi
+	# Without arguments it prints its usage and exits 2: it loaded and ran.
+	local rc=0
+	LD_LIBRARY_PATH=$(dirname "$lib") "$root/blocking" 2>/dev/null || rc=$?
+	[ "$rc" -eq 2 ]
+}
+example_libevent() {
+	# shellcheck disable=SC2046
+	cc -std=c11 -Wall -Wextra -Wpedantic -Werror -o "$root/libevent" "$examples/libevent.c" \
+		$(pkg-config --cflags --libs libicmsg libevent_core)
+}
+
+completion_file() {
+	[ -n "$(find "$root" -path '*/bash-completion/completions/icmsg-cli' -type f)" ]
+}
+
 daemon_files() {
 	[ -n "$(find "$root" -path '*/sbin/icmsgd' -type f)" ] &&
 		[ -n "$(find "$root" -name icmsgd.service -type f)" ] &&
@@ -82,5 +108,14 @@ if [ "$daemon" = true ]; then
 fi
 check "only the public header is installed" only_public_header
 check "a C11 program builds with pkg-config --cflags --libs libicmsg and runs" consumer
+check "examples/blocking.c builds with pkg-config --cflags --libs libicmsg and runs" \
+	example_blocking
+if pkg-config --exists libevent_core 2>/dev/null; then
+	check "examples/libevent.c builds with pkg-config libicmsg libevent_core" example_libevent
+fi
+if [ "$completion" = true ]; then
+	check "the bash completion is installed as bash-completion/completions/icmsg-cli" \
+		completion_file
+fi
 echo "install: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
