@@ -130,7 +130,9 @@ _icmsg_cli()
 					_icmsg_cli_reply "$("$cli" config instances "$config" 2>/dev/null)"
 				;;
 			--unbound) _icmsg_cli_reply disable enable detect ;;
-			--mode) _icmsg_cli_reply echo sink ;;
+			--mode) _icmsg_cli_reply echo sink generate ;;
+			--pattern) _icmsg_cli_reply counter random zero text ;;
+			--corrupt) _icmsg_cli_reply wr-index length magic ;;
 			--region) _icmsg_cli_reply rx tx ;;
 			--timestamp) _icmsg_cli_reply iso mono ;;
 			*)

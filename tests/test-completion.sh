@@ -99,7 +99,9 @@ result "send --, send - and others: that command's options, from its --help" $st
 
 st=0
 expect "$(lines disable enable detect | LC_ALL=C sort)" sim --unbound "" || st=1
-expect "$(lines echo sink)" sim -m "" || st=1
+expect "$(lines echo generate sink)" sim -m "" || st=1
+expect "$(lines counter random text zero)" sim --pattern "" || st=1
+expect "$(lines length magic wr-index)" sim --corrupt "" || st=1
 expect "$(lines rx tx)" dump --region "" || st=1
 expect "$(lines check instances)" config "" || st=1
 result "fixed option values and config's actions" $st
