@@ -34,6 +34,7 @@ installed_files() {
 	[ -n "$pc" ] && [ -n "$lib" ] &&
 		[ -L "$(dirname "$lib")/libicmsg.so.0" ] && [ -L "$(dirname "$lib")/libicmsg.so" ] &&
 		[ -n "$(find "$root" -path '*/bin/icmsg-cli')" ] &&
+		[ -n "$(find "$root" -path '*/man1/icmsg-cli.1' -type f)" ] &&
 		[ -n "$(find "$root" -path '*/share/icmsg/examples/icmsg-sim.yaml')" ]
 }
 only_public_header() {
@@ -101,7 +102,7 @@ daemon_files() {
 		grep -q "^ExecStart=/.*/icmsgd " "$(find "$root" -name icmsgd.service | head -n 1)"
 }
 
-check "library, links, pkg-config file, tool and examples are installed" installed_files
+check "library, links, pkg-config file, tool, its man page and examples are installed" installed_files
 if [ "$daemon" = true ]; then
 	check "icmsgd, its unit, /etc/icmsgd/icmsgd.yaml and the man pages are installed" \
 		daemon_files
