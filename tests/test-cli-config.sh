@@ -252,4 +252,4 @@ run "$WORK/h.out" "$WORK/h.err" --help
 has_line "$WORK/h.out" '^  config ' || st=1
 result "usage errors exit 2; config --help and the command list" $st
 
-summary cliconfig
+summary cli-config
