@@ -3,7 +3,8 @@
  * libevent - an ICMsg link in a libevent loop. The loop watches the link's
  * file descriptor and calls icmsg_link_process(), which calls back bound,
  * received and unbound. Sends each argument as one message, the next one
- * once the reply to the last has come, prints the replies and exits.
+ * once the reply to the last has come, prints the replies and exits; a
+ * timer event gives up after 5 s.
  *
  *   cc libevent.c $(pkg-config --cflags --libs libicmsg libevent_core) -o libevent
  *   ./libevent CONFIG.yaml INSTANCE MESSAGE...
@@ -15,6 +16,8 @@
 
 #include <event2/event.h>
 #include <icmsg/icmsg.h>
+
+#define TIMEOUT_S 5
 
 struct app {
 	struct event_base *base;
@@ -46,9 +49,14 @@ static void send_next(struct icmsg_link *link, struct app *app)
 
 static void on_bound(struct icmsg_link *link, void *userdata)
 {
+	struct app *app = userdata;
+
+	/* Done: the loop ends, but this batch of callbacks may go on. */
+	if (app->done)
+		return;
 	/* Also after a remote core restart: send again what lacks a reply. */
 	fprintf(stderr, "bound\n");
-	send_next(link, userdata);
+	send_next(link, app);
 }
 
 static void on_unbound(struct icmsg_link *link, int reason, void *userdata)
@@ -63,13 +71,26 @@ static void on_received(struct icmsg_link *link, const void *data, size_t len, v
 {
 	struct app *app = userdata;
 
+	/* One icmsg_link_process() may deliver several messages: after the
+	 * last reply, ignore the rest (a chatty peer sends more than replies). */
+	if (app->done)
+		return;
 	/* @data is valid only during the call. */
 	fwrite(data, 1, len, stdout);
 	putchar('\n');
-	if (++app->next == app->n_msgs)
+	if (++app->next >= app->n_msgs)
 		stop(app, 0);
 	else
 		send_next(link, app);
+}
+
+/* The timer event: no bond or no reply in time. */
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	fprintf(stderr, "timed out after %d s\n", TIMEOUT_S);
+	stop(arg, 1);
 }
 
 /* The link's fd is readable (a doorbell or a timer): let the link work. */
@@ -94,11 +115,12 @@ int main(int argc, char **argv)
 		.unbound = on_unbound,
 		.received = on_received,
 	};
-	struct app app = { .msgs = argv + 3, .n_msgs = argc - 3, .status = 1 };
+	struct app app = { .status = 1 };
 	struct icmsg_link_options opts = { .callbacks = &callbacks, .userdata = &app };
+	const struct timeval timeout = { .tv_sec = TIMEOUT_S };
 	const struct icmsg_link_config *lc;
 	struct icmsg_config *cfg = NULL;
-	struct event *ev = NULL;
+	struct event *ev = NULL, *timer = NULL;
 	char *error = NULL;
 	int ret;
 
@@ -106,6 +128,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s CONFIG.yaml INSTANCE MESSAGE...\n", argv[0]);
 		return 2;
 	}
+	app.msgs = argv + 3;
+	app.n_msgs = argc - 3;
 	ret = icmsg_config_load(argv[1], &cfg, &error);
 	if (ret < 0) {
 		fprintf(stderr, "%s\n", error ? error : strerror(-ret));
@@ -126,7 +150,9 @@ int main(int argc, char **argv)
 	}
 	ev = event_new(app.base, icmsg_link_get_fd(app.link), EV_READ | EV_PERSIST, on_readable,
 		       &app);
-	if (!ev || event_add(ev, NULL) < 0) {
+	/* A timer is an event without an fd: once, after the timeout. */
+	timer = evtimer_new(app.base, on_timeout, &app);
+	if (!ev || event_add(ev, NULL) < 0 || !timer || evtimer_add(timer, &timeout) < 0) {
 		fprintf(stderr, "out of memory\n");
 		goto out;
 	}
@@ -134,6 +160,8 @@ int main(int argc, char **argv)
 	if (!app.done)
 		event_base_dispatch(app.base);
 out:
+	if (timer)
+		event_free(timer);
 	if (ev)
 		event_free(ev);
 	icmsg_link_close(app.link);

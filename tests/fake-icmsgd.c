@@ -15,6 +15,8 @@
  *   status weird        valid JSON with odd values (negative, huge, wrong types)
  *   status nosocket     an instance without a "socket"
  *   status nolimit      ipc0 with "max_send": null
+ *   status hugelimit    ipc0 with "max_send": 4294967296, more than any
+ *                       ICMsg message (a malformed reply for send and recv)
  *   status unreachable  ipc0 on a socket path that does not exist
  *   status malformed-K  malformed payload K (0 .. --malformed-count - 1)
  *   status NAME         {"error":"no such instance","instance":NAME}
@@ -183,8 +185,9 @@ static const char tricky_instance[] =
 	"\"future\":{\"list\":[1,-2.5e3,true,false,null,{\"deep\":[[[]]]}],\"s\":\"}\"}}";
 
 /* ipc0 as @name (one of ours, short) on @sock (NULL: INSTANCE-SOCKET),
- * with max_send 16 or null. */
-static void ipc0_instance(char *out, size_t cap, const char *name, const char *sock, bool limit)
+ * with max_send @limit ("16", "null", ...). */
+static void ipc0_instance(char *out, size_t cap, const char *name, const char *sock,
+			  const char *limit)
 {
 	char path[512];
 
@@ -199,7 +202,7 @@ static void ipc0_instance(char *out, size_t cap, const char *name, const char *s
 		 "\"tx_ring_high_water\":148,\"rx_ring_high_water\":36,\"tx_ring_size\":2040,"
 		 "\"rx_ring_size\":2040},\"clients\":[{\"pid\":1234,\"uid\":1000,\"gid\":1000,"
 		 "\"queued\":0},{\"pid\":5678,\"uid\":0,\"gid\":0,\"queued\":3}],\"error\":null}",
-		 name, path, limit ? "16" : "null");
+		 name, path, limit);
 }
 
 static void send_malformed(int fd, size_t k)
@@ -271,7 +274,7 @@ static bool answer(int fd, const char *req)
 		return strcmp(mode, "close-events") != 0;
 	}
 	if (strcmp(req, "status") == 0) {
-		ipc0_instance(inst, sizeof(inst), "ipc0", NULL, true);
+		ipc0_instance(inst, sizeof(inst), "ipc0", NULL, "16");
 		snprintf(reply, sizeof(reply),
 			 "{\"version\":\"0.1.0\",\"pid\":4242,\"instances\":[%s,%s]}", inst,
 			 tricky_instance);
@@ -284,11 +287,13 @@ static bool answer(int fd, const char *req)
 	}
 	name = req + 7;
 	if (strcmp(name, "ipc0") == 0 || strcmp(name, "nolimit") == 0 ||
-	    strcmp(name, "unreachable") == 0) {
+	    strcmp(name, "hugelimit") == 0 || strcmp(name, "unreachable") == 0) {
 		ipc0_instance(inst, sizeof(inst), name,
 			      strcmp(name, "unreachable") == 0 ? "/nonexistent/unreachable.sock"
 							       : NULL,
-			      strcmp(name, "nolimit") != 0);
+			      strcmp(name, "nolimit") == 0	   ? "null"
+			      : strcmp(name, "hugelimit") == 0 ? "4294967296"
+							       : "16");
 		snprintf(reply, sizeof(reply), "{\"version\":\"0.1.0\",\"instances\":[%s]}", inst);
 		send_str(fd, reply);
 	} else if (strcmp(name, "tricky") == 0) {

@@ -185,6 +185,35 @@ case_fake_send_raw() {
 	expect_eq "replies" "$(cat "$WORK/recv.out")" "$(cat "$WORK/out")" || st=1
 	result "send --raw --hex --file -r decodes hex over lines, splits at max_send, replies" "$st"
 
+	# --raw --hex decodes as it reads: a byte whose digits straddle two
+	# reads (4096 bytes each) is still one byte.
+	st=0
+	{
+		head -c 4095 /dev/zero | tr '\0' ' '
+		printf 'abcd\n'
+	} >"$WORK/straddle.hex"
+	run_fake_cli "$WORK/out" "$WORK/err" send ipc0 --raw --hex --file "$WORK/straddle.hex" -r
+	expect_eq "exit status" 0 "$RC" || { diag "$(cat "$WORK/err")"; st=1; }
+	expect_eq "reply" "ab cd" "$(cat "$WORK/out")" || st=1
+	result "send --raw --hex: a byte's digits may straddle two reads" "$st"
+
+	# Bad hex on stdin: the input is named "stdin" (it was a NULL --file).
+	st=0
+	RC=0
+	echo zz | ICMSG_CONTROL=$FAKE_DIR/control.sock "$CLI" send ipc0 --raw --hex \
+		>"$WORK/out" 2>"$WORK/err" || RC=$?
+	expect_eq "exit status" 1 "$RC" || st=1
+	expect_eq "message" "icmsg-cli: invalid hex input (not a hex digit) -- 'stdin'" \
+		"$(cat "$WORK/err")" || st=1
+	RC=0
+	printf '01 0' | ICMSG_CONTROL=$FAKE_DIR/control.sock "$CLI" send ipc0 --raw --hex \
+		>"$WORK/out" 2>"$WORK/err" || RC=$?
+	expect_eq "odd digits exit status" 1 "$RC" || st=1
+	expect_eq "odd digits message" \
+		"icmsg-cli: invalid hex input (each byte needs two hex digits) -- 'stdin'" \
+		"$(cat "$WORK/err")" || st=1
+	result "send --raw --hex: bad hex on stdin exits 1 naming stdin" "$st"
+
 	# --raw needs max_send: --socket and a daemon without one leave it unknown.
 	st=0
 	RC=0
@@ -264,6 +293,30 @@ limit of 16 bytes (max_send) -- 'ipc0'" "$(cat "$WORK/err")" || st=1
 	expect_eq "--raw exit status" 0 "$RC" || st=1
 	[ "$st" -eq 0 ] || diag "$(cat "$WORK/err")"
 	result "send --file: an empty file is refused (--raw: nothing to send), a missing one too" \
+		"$st"
+
+	# An endless input is refused once it passes the limit, not read whole.
+	st=0
+	RC=0
+	ICMSG_CONTROL=$FAKE_DIR/control.sock timeout 10 "$CLI" send ipc0 --file /dev/zero \
+		>"$WORK/out" 2>"$WORK/err" || RC=$?
+	expect_eq "exit status" 1 "$RC" || st=1
+	expect_eq "message" "icmsg-cli: file '/dev/zero' is larger than the instance's limit of \
+16 bytes (max_send; --raw splits it) -- 'ipc0'" "$(cat "$WORK/err")" || st=1
+	RC=0
+	yes 'de ad be ef' 2>/dev/null | ICMSG_CONTROL=$FAKE_DIR/control.sock timeout 10 "$CLI" \
+		send ipc0 --hex --file - >"$WORK/out" 2>"$WORK/err" || RC=$?
+	expect_eq "--hex exit status" 1 "$RC" || st=1
+	expect_eq "--hex message" "icmsg-cli: stdin is larger than the instance's limit of \
+16 bytes (max_send; --raw splits it) -- 'ipc0'" "$(cat "$WORK/err")" || st=1
+	RC=0
+	timeout 10 "$CLI" send --socket "$FAKE_DIR/ipc0.sock" --file /dev/zero \
+		>"$WORK/out" 2>"$WORK/err" || RC=$?
+	expect_eq "--socket exit status" 1 "$RC" || st=1
+	grep -q "^icmsg-cli: file '/dev/zero' is larger than the largest ICMsg message, \
+65535 bytes" "$WORK/err" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$WORK/err")"
+	result "send --file /dev/zero (and endless hex on stdin) is refused at the limit, at once" \
 		"$st"
 }
 
@@ -786,20 +839,33 @@ case_dump_watch() {
 	[ "$st" -eq 0 ] || diag "$(cat "$WORK/w.out" "$WORK/w.err")"
 	result "dump --watch prints a timestamped change line and the region again" "$st"
 
-	# A live instance: a message sent into the tx region moves its wr_idx.
+	# A live instance: a message sent into the tx region shows as its
+	# packet. The sim (which would read it at once) is stopped once
+	# bound, and the second message comes 1 s after the bond, so that the
+	# packet waits in the ring for the dump to see it.
 	st=0
-	local dir=$WORK/wlive
+	local dir=$WORK/wlive spid dpid
 	make_config "$dir"
 	start_sim "$dir" --mode sink
+	spid=$SIM_PID
+	# The last case's output must not satisfy this one's waits.
+	: >"$WORK/w.out"
 	start_bg "$WORK/w.out" "$WORK/w.err" dump -c "$dir/icmsg.yaml" --region tx -w20
+	dpid=$BG_PID
 	wait_for_line "$WORK/w.out" '^end = empty$' || st=1
-	run_cli "$WORK/out" "$WORK/err" send --direct -c "$dir/icmsg.yaml" -t "$WAIT_MS" watched
-	expect_eq "send exit status" 0 "$RC" || st=1
-	wait_for_line "$WORK/w.out" '^# .*: t0 tx-region: .*wr_idx [0-9]+ -> [0-9]+' || st=1
+	start_bg "$WORK/out" "$WORK/err" send --direct -c "$dir/icmsg.yaml" -t "$WAIT_MS" \
+		-n 2 --interval 1000 watched
+	wait_for_line "$dir/sim.out" '^bound' || st=1
+	kill -STOP "$spid"
+	wait_for_line "$WORK/w.out" '^msg[0-9]+ .* data=77617463686564$' || st=1
+	kill -CONT "$spid"
+	finish_bg
+	expect_eq "send exit status" 0 "$RC" || { diag "$(cat "$WORK/err")"; st=1; }
+	BG_PID=$dpid
 	interrupted_ok || st=1
 	stop_sim "$dir" || st=1
 	[ "$st" -eq 0 ] || diag "$(cat "$WORK/w.out" "$WORK/w.err")"
-	result "dump -c --region tx --watch sees send's message move wr_idx" "$st"
+	result "dump -c --region tx --watch shows the packet of send's message" "$st"
 
 	st=0
 	cp "$VECTORS/disable_dc0_r256_msgs.bin" "$img"

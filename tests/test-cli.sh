@@ -805,6 +805,21 @@ instance's limit of 16 bytes (max_send) -- 'ipc0'" "$(cat "$dir/err")" || st=1
 	expect_eq "reply" "$m17" "$(cat "$dir/out")" || st=1
 	result "send without a max_send in the status leaves the limit to icmsgd" "$st"
 
+	# A max_send no ICMsg message can have is a broken reply, not a
+	# buffer size to allocate (--raw would malloc it).
+	st=0
+	run_fake_cli "$dir/out" "$dir/err" send hugelimit x
+	expect_eq "exit status" 1 "$RC" || st=1
+	grep -q "^icmsg-cli: malformed reply from icmsgd: max_send .*4294967296" "$dir/err" ||
+		st=1
+	RC=0
+	printf 'blob' | ICMSG_CONTROL=$dir/control.sock "$CLI" send hugelimit --raw \
+		>"$dir/out" 2>"$dir/err" || RC=$?
+	expect_eq "--raw exit status" 1 "$RC" || st=1
+	grep -q "^icmsg-cli: malformed reply from icmsgd: max_send" "$dir/err" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$dir/err")"
+	result "send refuses a max_send above 65535 as a malformed reply" "$st"
+
 	# --socket needs no control socket at all.
 	st=0
 	RC=0

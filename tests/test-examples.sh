@@ -80,9 +80,17 @@ if [ -n "$LIBEVENT" ]; then
 		"$LIBEVENT" "$D/icmsg.yaml" nope hello || st=1
 	run_example "libevent, no arguments" "$WORK/libevent3.out" 2 "$LIBEVENT" || st=1
 	result "examples/libevent.c: errors exit 1, usage 2" $st
+	# No remote core: its timer event ends the loop after 5 s.
+	st=0
+	make_config "$WORK/nopeer"
+	run_example "libevent, no peer" "$WORK/libevent4.out" 1 \
+		"$LIBEVENT" "$WORK/nopeer/icmsg.yaml" t0 hello || st=1
+	grep -q "^timed out" "$WORK/libevent4.out.err" || st=1
+	result "examples/libevent.c: without a peer its timer gives up, exit 1" $st
 else
 	skip "examples/libevent.c: the link in a libevent loop" "not built (no libevent)"
 	skip "examples/libevent.c: errors exit 1, usage 2" "not built (no libevent)"
+	skip "examples/libevent.c: without a peer its timer gives up" "not built (no libevent)"
 fi
 
 st=0
@@ -94,12 +102,48 @@ grep -q "received $want messages" "$D/sim.err" || { diag "$(cat "$D/sim.err")"; 
 result "the simulated core echoed exactly the examples' messages" $st
 
 # ---------------------------------------------------------------------------
+# A chatty core: the sim generates flat out, so that one icmsg_link_process()
+# hands libevent several messages at once. It takes the first for the reply
+# to its one message and must ignore the rest: no crash, no sanitizer
+# report, nothing sent past its arguments.
+if [ -n "$LIBEVENT" ]; then
+	G=$WORK/generate
+	make_config "$G"
+	start_sim "$G" --mode generate
+	st=0
+	for i in 1 2 3; do
+		run_to "$WORK/gen$i.out" "$WORK/gen$i.out.err" timeout -k 5 "$RUN_S" \
+			"$LIBEVENT" "$G/icmsg.yaml" t0 "one $i"
+		if [ "$RC" -ne 0 ] && [ "$RC" -ne 1 ]; then
+			diag "run $i exited with $RC:" "$(cat "$WORK/gen$i.out.err")"
+			st=1
+		fi
+		if grep -qE 'runtime error|Sanitizer' "$WORK/gen$i.out.err"; then
+			diag "run $i:" "$(cat "$WORK/gen$i.out.err")"
+			st=1
+		fi
+	done
+	stop_sim "$G" || st=1
+	got=$(sed -n 's/.*: received \([0-9]*\) messages.*/\1/p' "$G/sim.err")
+	if ! [ "${got:-x}" -le 3 ] 2>/dev/null; then
+		diag "the sim received ${got:-?} messages from 3 runs of one message:" \
+			"$(cat "$G/sim.err")"
+		st=1
+	fi
+	result "examples/libevent.c: a burst of messages in one batch ends it cleanly" $st
+else
+	skip "examples/libevent.c: a burst of messages in one batch" "not built (no libevent)"
+fi
+
+# ---------------------------------------------------------------------------
 if [ -z "$DAEMON" ]; then
 	skip "examples/client.py: through icmsgd" "icmsgd not built"
 	skip "examples/client.py: an unknown instance" "icmsgd not built"
+	skip "examples/client.py: no reply" "icmsgd not built"
 elif ! command -v python3 >/dev/null 2>&1; then
 	skip "examples/client.py: through icmsgd" "no python3"
 	skip "examples/client.py: an unknown instance" "no python3"
+	skip "examples/client.py: no reply" "no python3"
 else
 	# icmsgd on the instance t0 of P/icmsg.yaml, the sim on its other side.
 	P=$WORK/daemon
@@ -133,9 +177,16 @@ else
 		"$(cat "$WORK/client3.out.err")" || st=1
 	result "examples/client.py: an unknown instance is icmsgd's error, exit 1" $st
 
+	# No remote core any more: no echo comes, the socket timeout ends it.
+	stop_sim "$P" || true
+	st=0
+	run_example "client.py, no echo" "$WORK/client4.out" 1 \
+		python3 "$CLIENT_PY" t0 "nobody there" || st=1
+	grep -q "^timed out" "$WORK/client4.out.err" || st=1
+	result "examples/client.py: no reply within 5 s exits 1 with a message" $st
+
 	kill -TERM "$DPID" 2>/dev/null || true
 	wait "$DPID" 2>/dev/null || true
-	stop_sim "$P" || true
 fi
 
 summary examples

@@ -402,9 +402,18 @@ int cli_instance_lookup(const struct cli_daemon_opts *d, const char *name, int t
 		code = CLI_EXIT_ERROR;
 		goto out;
 	}
-	/* Only a check made on our side; the daemon enforces the limit too. */
+	/* Only a check made on our side; the daemon enforces the limit too.
+	 * No ICMsg message is larger than its 16-bit length field, and the
+	 * senders allocate max_send bytes: a larger value is a broken reply. */
 	if (!cli_json_u64(cli_json_get(inst, "max_send"), &ret->max_send))
 		ret->max_send = 0;
+	if (ret->max_send > 65535) {
+		cli_errf("malformed reply from icmsgd: max_send of instance '%s' is %llu, more "
+			 "than an ICMsg message holds (65535) -- '%s'",
+			 name, (unsigned long long)ret->max_send, path);
+		code = CLI_EXIT_ERROR;
+		goto out;
+	}
 	ret->socket = strdup(sock);
 	if (!ret->socket) {
 		cli_err("out of memory", NULL);

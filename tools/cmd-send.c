@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -32,6 +33,10 @@ enum {
 /* How often the tx ring is checked for having been read: a reader never
  * signals that it consumed a packet (spec 2.8). */
 #define DRAIN_POLL_MS 5
+
+/* The largest ICMsg message: its length is a 16-bit field (spec 2.7). The
+ * bound of a whole input when max_send is not known (--socket). */
+#define MSG_MAX 65535
 
 /** struct msg - one message of the set that --count repeats. */
 struct msg {
@@ -163,22 +168,32 @@ static int take_replies(struct sender *s)
 /*
  * Refuse a message larger than the link takes; return an exit code. @what
  * names it ("message 2", "line 5 of stdin"), @hint (may be "") follows the
- * limit's origin.
+ * limit's origin. @exact is false when @len only says that reading stopped
+ * past the limit, not how large the input is.
  */
-static int check_size(const struct sender *s, const char *what, size_t len, const char *hint)
+static int check_size(const struct sender *s, const char *what, size_t len, bool exact,
+		      const char *hint)
 {
-	if (!s->max_send || len <= s->max_send)
+	uint64_t limit = s->max_send ? s->max_send : MSG_MAX;
+	char size[48] = "larger";
+
+	if (len <= limit)
 		return CLI_EXIT_OK;
+	if (exact)
+		snprintf(size, sizeof(size), "%zu bytes, more", len);
 	/* Through icmsgd it would be dropped and only reported as an event;
 	 * directly the library would refuse it after the ones before. */
 	if (s->link)
-		cli_errf("%s is %zu bytes, more than the link's limit of %llu bytes "
+		cli_errf("%s is %s than the link's limit of %llu bytes "
 			 "(peer-rx-buf-size, ring size%s) -- '%s'",
-			 what, len, (unsigned long long)s->max_send, hint, name_of(s));
-	else
-		cli_errf("%s is %zu bytes, more than the instance's limit of %llu bytes "
+			 what, size, (unsigned long long)limit, hint, name_of(s));
+	else if (s->max_send)
+		cli_errf("%s is %s than the instance's limit of %llu bytes "
 			 "(max_send%s) -- '%s'",
-			 what, len, (unsigned long long)s->max_send, hint, s->label);
+			 what, size, (unsigned long long)limit, hint, s->label);
+	else
+		cli_errf("%s is %s than the largest ICMsg message, %u bytes -- '%s'", what, size,
+			 MSG_MAX, s->label);
 	return CLI_EXIT_ERROR;
 }
 
@@ -389,7 +404,7 @@ static int load_args(struct sender *s, char **msgs, size_t count)
 		if (ret)
 			return ret;
 		snprintf(what, sizeof(what), "message %zu", i);
-		ret = check_size(s, what, len, "");
+		ret = check_size(s, what, len, true, "");
 		if (ret == CLI_EXIT_OK)
 			ret = set_add(s, data, len);
 		free(data);
@@ -399,10 +414,35 @@ static int load_args(struct sender *s, char **msgs, size_t count)
 	return CLI_EXIT_OK;
 }
 
-/* The name of the --file input in messages. */
+/* The name of the input (--file, or stdin without it) in messages. */
 static const char *file_name(const struct sender *s)
 {
-	return strcmp(s->file, "-") == 0 ? "stdin" : s->file;
+	return !s->file || strcmp(s->file, "-") == 0 ? "stdin" : s->file;
+}
+
+/* Report a failed read of the input (-EINTR: a signal); return an exit code. */
+static int read_error(const struct sender *s, ssize_t err)
+{
+	if (err == -EINTR)
+		cli_errf("interrupted while reading -- '%s'", file_name(s));
+	else
+		cli_errf("cannot read: %s -- '%s'", strerror((int)-err), file_name(s));
+	return CLI_EXIT_ERROR;
+}
+
+/* One read(2) of at most @cap bytes; a signal ends it. Return: the bytes
+ * read (0 at end of file), or a negative errno (-EINTR on a signal). */
+static ssize_t read_some(int fd, void *buf, size_t cap)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, cap);
+		if (n >= 0)
+			return n;
+		if (errno != EINTR || cli_signalled())
+			return -errno;
+	}
 }
 
 /*
@@ -415,165 +455,167 @@ static ssize_t read_full(int fd, uint8_t *buf, size_t cap)
 	ssize_t n;
 
 	while (got < cap) {
-		n = read(fd, buf + got, cap - got);
+		n = read_some(fd, buf + got, cap - got);
 		if (n == 0)
 			break;
-		if (n < 0 && errno == EINTR && !cli_signalled())
-			continue;
 		if (n < 0)
-			return errno == EINTR ? -EINTR : -errno;
+			return n;
 		got += (size_t)n;
 	}
 	return (ssize_t)got;
 }
 
 /*
- * Read all of @fd into a malloc'd buffer, NUL-terminated (for --hex).
- * Return an exit code, after printing why it failed.
+ * The input (--file, or stdin) as bytes, read a bounded piece at a time so
+ * that an endless or huge input (a pipe, /dev/zero) costs no more memory
+ * than one message. With --hex it is decoded as it is read: a byte's two
+ * digits may straddle two reads.
  */
-static int read_all(const struct sender *s, int fd, uint8_t **ret, size_t *ret_len)
-{
-	size_t len = 0, cap = 0;
-	uint8_t *buf = NULL, *p;
-	ssize_t n;
+struct input {
+	int fd;
+	int nibble;       /* --hex: the first digit of a byte read, else -1 */
+	bool eof;
+	size_t off, end;  /* --hex: text[off..end) is read, not decoded */
+	char text[4096];
+};
 
-	for (;;) {
-		if (cap - len < 4096 + 1) {
-			cap = cap ? cap * 2 : 65536;
-			p = realloc(buf, cap);
-			if (!p) {
-				free(buf);
-				cli_err("out of memory", NULL);
-				return CLI_EXIT_ERROR;
-			}
-			buf = p;
-		}
-		n = read_full(fd, buf + len, cap - len - 1);
-		if (n < 0) {
-			free(buf);
-			if (n == -EINTR)
-				cli_errf("interrupted while reading -- '%s'", file_name(s));
-			else
-				cli_errf("cannot read: %s -- '%s'", strerror((int)-n), file_name(s));
-			return CLI_EXIT_ERROR;
-		}
-		len += (size_t)n;
-		if (n == 0 || len < cap - 1)
-			break;
-	}
-	buf[len] = '\0';
-	*ret = buf;
-	*ret_len = len;
-	return CLI_EXIT_OK;
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
-/*
- * --hex on a whole input: newlines are blanks too; a NUL is no hex digit.
- * On success *@data is replaced by the decoded bytes. Return an exit code.
- */
-static int decode_hex_blob(const struct sender *s, uint8_t **data, size_t *len)
+static int hex_error(const struct sender *s, const char *why)
 {
-	char *text = (char *)*data;
-	const char *why;
-	uint8_t *bytes;
-	size_t n;
-	int err;
-
-	if (memchr(text, '\0', *len)) {
-		cli_errf("invalid hex input (not a hex digit: a NUL byte) -- '%s'", file_name(s));
-		return CLI_EXIT_ERROR;
-	}
-	for (size_t i = 0; i < *len; i++)
-		if (text[i] == '\n' || text[i] == '\r')
-			text[i] = ' ';
-	err = cli_parse_hex(text, &bytes, &n, &why);
-	if (err == -EINVAL && s->raw && strcmp(why, "no bytes") == 0) {
-		/* An empty blob is no messages, as an empty file through cat. */
-		bytes = NULL;
-		n = 0;
-	} else if (err == -EINVAL) {
-		cli_errf("invalid hex input (%s) -- '%s'", why, file_name(s));
-		return CLI_EXIT_ERROR;
-	} else if (err < 0) {
-		cli_err("out of memory", NULL);
-		return CLI_EXIT_ERROR;
-	}
-	free(*data);
-	*data = bytes;
-	*len = n;
-	return CLI_EXIT_OK;
+	cli_errf("invalid hex input (%s) -- '%s'", why, file_name(s));
+	return CLI_EXIT_ERROR;
 }
 
 /* Open --file (or take stdin); return an exit code. */
-static int open_input(const struct sender *s, int *ret_fd)
+static int open_input(const struct sender *s, struct input *in)
 {
-	if (!s->file || strcmp(s->file, "-") == 0) {
-		*ret_fd = STDIN_FILENO;
+	*in = (struct input){ .fd = STDIN_FILENO, .nibble = -1 };
+	if (!s->file || strcmp(s->file, "-") == 0)
 		return CLI_EXIT_OK;
-	}
-	*ret_fd = open(s->file, O_RDONLY | O_CLOEXEC);
-	if (*ret_fd < 0) {
+	in->fd = open(s->file, O_RDONLY | O_CLOEXEC);
+	if (in->fd < 0) {
 		cli_errf("cannot open: %s -- '%s'", strerror(errno), s->file);
 		return CLI_EXIT_ERROR;
 	}
 	return CLI_EXIT_OK;
 }
 
-static void close_input(int fd)
+static void close_input(struct input *in)
 {
-	if (fd != STDIN_FILENO)
-		close(fd);
-}
-
-/* All of --file (or stdin) into *@data, hex decoded with --hex; free it
- * with free(). Return an exit code. */
-static int read_input(const struct sender *s, uint8_t **data, size_t *len)
-{
-	int fd, ret;
-
-	ret = open_input(s, &fd);
-	if (ret)
-		return ret;
-	ret = read_all(s, fd, data, len);
-	close_input(fd);
-	if (ret == CLI_EXIT_OK && s->hex) {
-		ret = decode_hex_blob(s, data, len);
-		if (ret)
-			free(*data);
-	}
-	return ret;
+	if (in->fd != STDIN_FILENO)
+		close(in->fd);
 }
 
 /*
- * A whole input as the message set: --file without --raw, one message;
- * --raw --hex (which needs all the text to decode it), max_send pieces.
+ * The next @cap bytes of the input into @buf, hex decoded with --hex
+ * (blanks, colons and newlines between bytes; not within one). *@got < @cap
+ * only at the end of the input. Return an exit code, after printing why.
+ */
+static int read_input(const struct sender *s, struct input *in, uint8_t *buf, size_t cap,
+		      size_t *got)
+{
+	size_t n = 0;
+	ssize_t r;
+	int d;
+	char c;
+
+	if (!s->hex) {
+		r = read_full(in->fd, buf, cap);
+		if (r < 0)
+			return read_error(s, r);
+		*got = (size_t)r;
+		return CLI_EXIT_OK;
+	}
+	while (n < cap) {
+		if (in->off == in->end) {
+			if (in->eof)
+				break;
+			r = read_some(in->fd, in->text, sizeof(in->text));
+			if (r < 0)
+				return read_error(s, r);
+			in->eof = r == 0;
+			in->off = 0;
+			in->end = (size_t)r;
+			continue;
+		}
+		c = in->text[in->off++];
+		if (c == ' ' || c == '\t' || c == ':' || c == '\n' || c == '\r') {
+			if (in->nibble >= 0)
+				return hex_error(s, "each byte needs two hex digits");
+			continue;
+		}
+		d = hex_value(c);
+		if (d < 0)
+			return hex_error(s, c ? "not a hex digit" : "not a hex digit: a NUL byte");
+		if (in->nibble < 0) {
+			in->nibble = d;
+			continue;
+		}
+		buf[n++] = (uint8_t)(in->nibble << 4 | d);
+		in->nibble = -1;
+	}
+	if (n < cap && in->nibble >= 0)
+		return hex_error(s, "each byte needs two hex digits");
+	*got = n;
+	return CLI_EXIT_OK;
+}
+
+/*
+ * --file without --raw: the whole input as the message set, one message.
+ * At most one byte past the limit is read (a file has its size, though).
  * Return an exit code.
  */
 static int load_input(struct sender *s)
 {
+	uint64_t limit = s->max_send ? s->max_send : MSG_MAX;
+	struct input in;
+	struct stat st;
+	bool exact;
 	uint8_t *data;
-	size_t len, piece;
+	size_t len;
 	char *what;
 	int ret;
 
-	ret = read_input(s, &data, &len);
-	if (ret)
-		return ret;
-	for (size_t off = 0; s->raw && ret == CLI_EXIT_OK && off < len; off += piece) {
-		piece = len - off < s->max_send ? len - off : (size_t)s->max_send;
-		ret = set_add(s, data + off, piece);
+	data = malloc((size_t)limit + 1);
+	if (!data) {
+		cli_err("out of memory", NULL);
+		return CLI_EXIT_ERROR;
 	}
-	if (s->raw) {
-		/* Nothing more to check: every piece fits. */
+	ret = open_input(s, &in);
+	if (ret == CLI_EXIT_OK) {
+		ret = read_input(s, &in, data, (size_t)limit + 1, &len);
+		/* Without --hex a regular file tells how large it is. */
+		exact = ret || len <= limit;
+		if (!exact && !s->hex && fstat(in.fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (uint64_t)st.st_size > limit) {
+			len = (size_t)st.st_size;
+			exact = true;
+		}
+		close_input(&in);
+	}
+	if (ret) {
+		/* Printed. */
+	} else if (len == 0 && s->hex) {
+		ret = hex_error(s, "no bytes");
 	} else if (len == 0) {
 		cli_err("empty message (ICMsg has no zero-length messages)", file_name(s));
 		ret = CLI_EXIT_ERROR;
-	} else if (strcmp(s->file, "-") == 0 ? !(what = strdup("stdin"))
-					     : asprintf(&what, "file '%s'", s->file) < 0) {
+	} else if (s->file && strcmp(s->file, "-") != 0 ? asprintf(&what, "file '%s'", s->file) < 0
+							 : !(what = strdup("stdin"))) {
 		cli_err("out of memory", NULL);
 		ret = CLI_EXIT_ERROR;
 	} else {
-		ret = check_size(s, what, len, "; --raw splits it");
+		ret = check_size(s, what, len, exact, "; --raw splits it");
 		free(what);
 		if (ret == CLI_EXIT_OK)
 			ret = set_add(s, data, len);
@@ -583,42 +625,33 @@ static int load_input(struct sender *s)
 }
 
 /*
- * --raw: stdin or --file in pieces of max_send bytes, each sent as soon as
- * it is read (a pipe may be endless); return an exit code.
+ * --raw: stdin or --file in pieces of max_send bytes (decoded ones with
+ * --hex), each sent as soon as it is read (a pipe may be endless); return
+ * an exit code.
  */
 static int send_raw(struct sender *s)
 {
+	struct input in;
 	uint8_t *buf;
-	ssize_t n;
-	int fd, ret;
+	size_t n;
+	int ret;
 
-	ret = open_input(s, &fd);
+	ret = open_input(s, &in);
 	if (ret)
 		return ret;
 	buf = malloc(s->max_send);
 	if (!buf) {
-		close_input(fd);
+		close_input(&in);
 		cli_err("out of memory", NULL);
 		return CLI_EXIT_ERROR;
 	}
-	for (;;) {
-		n = read_full(fd, buf, s->max_send);
-		if (n <= 0)
-			break;
-		ret = send_kept(s, buf, (size_t)n);
-		if (ret)
-			break;
-	}
-	if (n < 0) {
-		if (n == -EINTR)
-			cli_errf("interrupted while reading -- '%s'", s->file ? file_name(s) : "stdin");
-		else
-			cli_errf("cannot read: %s -- '%s'", strerror((int)-n),
-				 s->file ? file_name(s) : "stdin");
-		ret = CLI_EXIT_ERROR;
-	}
+	do {
+		ret = read_input(s, &in, buf, s->max_send, &n);
+		if (ret == CLI_EXIT_OK && n > 0)
+			ret = send_kept(s, buf, n);
+	} while (ret == CLI_EXIT_OK && n == s->max_send);
 	free(buf);
-	close_input(fd);
+	close_input(&in);
 	return ret;
 }
 
@@ -649,7 +682,7 @@ static int send_lines(struct sender *s)
 		if (ret)
 			break;
 		snprintf(what, sizeof(what), "line %zu of stdin", index);
-		ret = check_size(s, what, len, "");
+		ret = check_size(s, what, len, true, "");
 		if (ret == CLI_EXIT_OK)
 			ret = send_kept(s, data, len);
 		free(data);
@@ -669,17 +702,17 @@ static int send_lines(struct sender *s)
 
 /*
  * Whether the message set is read as it is sent: stdin lines and --raw
- * (without --hex), which may be endless pipes. The others are read whole
+ * (--hex too), which may be endless pipes. The others are read whole
  * before sending.
  */
 static bool streamed(const struct sender *s, size_t count)
 {
-	return !count && (s->raw ? !s->hex : !s->file);
+	return !count && (s->raw || !s->file);
 }
 
 /*
  * The message set that does not depend on reading a stream (the arguments,
- * --file without --raw, --raw --hex), once the limit is known; and the
+ * --file without --raw), once the limit is known; and the
  * checks --raw needs. Before the bond or the connection, so that a refused
  * message costs no waiting. Return an exit code.
  */
