@@ -78,7 +78,7 @@ EOF
 
 # ---------------------------------------------------------------------------
 st=0
-expect "$(lines config dump monitor recv send sim status)" "" || st=1
+expect "$(lines bench config dump monitor recv send sim status)" "" || st=1
 expect "$(lines send sim status)" s || st=1
 expect "$(lines --help --version)" -- || st=1
 expect "$(lines config)" co || st=1
@@ -137,15 +137,11 @@ result "file names for FILE and PATH arguments" $st
 
 # Optional arguments ("--timestamp[=FORMAT]") take their value after '='
 # only: without it the next word is an argument of its own.
-if "$CLI" recv --help | grep -qF -- '--timestamp[=FORMAT]'; then
-	st=0
-	expect "$(lines iso mono)" recv --timestamp = "" || st=1
-	expect "" recv --timestamp "" || st=1
-	ICMSG_CONFIG=$WORK/two.yaml expect "$(lines alpha beta)" recv -T "" || st=1
-	expect "$(lines --timeout --timestamp)" recv --ti || st=1
-	result "optional option values: after '=' only" $st
-else
-	skip "optional option values: after '=' only" "recv has no --timestamp[=FORMAT]"
-fi
+st=0
+expect "$(lines iso mono)" recv --timestamp = "" || st=1
+expect "" recv --timestamp "" || st=1
+ICMSG_CONFIG=$WORK/two.yaml expect "$(lines alpha beta)" recv -T "" || st=1
+expect "$(lines --timeout --timestamp)" recv --ti || st=1
+result "optional option values: after '=' only" $st
 
 summary completion

@@ -16,7 +16,7 @@ PAGE=$MAN_DIR/icmsg-cli.1
 . "$(dirname "$0")/lib.sh"
 work_dir icmsg-man
 
-COMMANDS=(send recv status monitor sim dump config)
+COMMANDS=(send recv status monitor sim dump config bench)
 
 # help_options WORDS...: the long options of the option lines of
 # 'icmsg-cli WORDS... --help' ("  -x, --name ARG" or "      --name ARG";

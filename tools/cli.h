@@ -119,6 +119,7 @@ int cmd_dump(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* ---- messages ---- */
 

@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "sim", cmd_sim, "act as the remote core: echo, sink or generate; resets, faults" },
 	{ "dump", cmd_dump, "decode a region read-only (config, file, UIO map, /dev/mem)" },
 	{ "config", cmd_config, "check configuration files as icmsgd does, list instances" },
+	{ "bench", cmd_bench, "measure libicmsg against baselines on this machine" },
 };
 
 /* ------------------------------------------------------------------------ */
