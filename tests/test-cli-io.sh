@@ -280,6 +280,16 @@ limit of 16 bytes (max_send) -- 'ipc0'" "$(cat "$WORK/err")" || st=1
 	expect_eq "received" short "$(cat "$WORK/recv.out")" || st=1
 	result "send of a stdin line of 40 bytes is refused naming line, size and limit" "$st"
 
+	# An endless line is not read into memory whole.
+	st=0
+	RC=0
+	timeout 10 "$CLI" send --control "$FAKE_DIR/control.sock" ipc0 </dev/zero \
+		>"$WORK/out" 2>"$WORK/err" || RC=$?
+	expect_eq "exit status" 1 "$RC" || st=1
+	grep -q "line 1 of stdin is longer than 196605 characters" "$WORK/err" || st=1
+	[ "$st" -eq 0 ] || diag "$(cat "$WORK/err")"
+	result "send of an endless stdin line stops at the longest line worth reading" "$st"
+
 	st=0
 	: >"$WORK/empty"
 	run_fake_cli "$WORK/out" "$WORK/err" send ipc0 --file "$WORK/empty"

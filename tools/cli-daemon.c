@@ -17,6 +17,21 @@
 #include "cli.h"
 #include "cli-json.h"
 
+
+static bool quiet_interrupts;
+
+void cli_daemon_quiet_interrupts(bool quiet)
+{
+	quiet_interrupts = quiet;
+}
+
+/* A request cut short by SIGINT/SIGTERM; said unless the caller expects it. */
+static void interrupted(const char *doing)
+{
+	if (!quiet_interrupts)
+		cli_errf("interrupted while %s", doing);
+}
+
 int cli_daemon_option(struct cli_daemon_opts *d, int opt, const char *arg)
 {
 	switch (opt) {
@@ -223,7 +238,7 @@ int cli_control_connect(const char *path, int timeout_ms, int *ret_fd)
 		return CLI_EXIT_TIMEOUT;
 	}
 	if (err == -EINTR) {
-		cli_err("interrupted while connecting to icmsgd", NULL);
+		interrupted("connecting to icmsgd");
 		return CLI_EXIT_ERROR;
 	}
 	/* The first thing a user needs to know: nothing listens there. */
@@ -298,7 +313,7 @@ int cli_control_read(int fd, const char *path, int timeout_ms, uint64_t deadline
 		return CLI_EXIT_TIMEOUT;
 	}
 	if (n == -EINTR) {
-		cli_err("interrupted while waiting for icmsgd", NULL);
+		interrupted("waiting for icmsgd");
 		return CLI_EXIT_ERROR;
 	}
 	if (n == -EPIPE) {
@@ -329,7 +344,7 @@ int cli_control_request(const char *path, const char *request, int timeout_ms,
 		cli_errf("icmsgd did not take the request within %d ms -- '%s'", timeout_ms, path);
 		ret_code = CLI_EXIT_TIMEOUT;
 	} else if (err == -EINTR) {
-		cli_err("interrupted while talking to icmsgd", NULL);
+		interrupted("talking to icmsgd");
 		ret_code = CLI_EXIT_ERROR;
 	} else if (err < 0) {
 		cli_errf("cannot send to icmsgd: %s -- '%s'", strerror(-err), path);
@@ -445,7 +460,7 @@ int cli_instance_connect(const struct cli_instance_addr *addr, const char *label
 		return CLI_EXIT_TIMEOUT;
 	}
 	if (err == -EINTR) {
-		cli_err("interrupted while connecting", NULL);
+		interrupted("connecting");
 		return CLI_EXIT_ERROR;
 	}
 	cli_errf("cannot connect to the socket of instance '%s': %s -- '%s'", label,

@@ -218,6 +218,12 @@ void cli_direct_instance(struct cli_link_opts *o, int argc, char **argv, int *id
 /* ---- the daemon (cli-daemon.c) ---- */
 
 /**
+ * cli_daemon_quiet_interrupts() - do not report requests cut short by a
+ * signal (status --watch: the signal is how the user ends it).
+ */
+void cli_daemon_quiet_interrupts(bool quiet);
+
+/**
  * cli_daemon_option() - handle one of CLI_DAEMON_LONGOPTS.
  * @return 1 if @opt was one, 0 if not.
  */

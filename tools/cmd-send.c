@@ -657,6 +657,44 @@ static int send_raw(struct sender *s)
 
 /* Each line of stdin as a message, sent as soon as it is read; return an
  * exit code. */
+
+/*
+ * The longest stdin line worth reading: 65535 bytes written as hex with a
+ * separator each ("ff "), the most any --hex or text line can decode to.
+ */
+#define LINE_MAX_TEXT (3 * 65535)
+
+/*
+ * getline() without its unbounded growth: read one line into *@buf, but
+ * stop after LINE_MAX_TEXT + 1 characters without a newline (the caller
+ * refuses such a line, and an endless one must not be read to its end).
+ * Return: the length read (> LINE_MAX_TEXT if the line is too long), or -1
+ * at end of file or on an error (see ferror()).
+ */
+static ssize_t read_line(FILE *f, char **buf, size_t *cap)
+{
+	size_t n = 0;
+	int c;
+
+	if (!*buf || *cap < LINE_MAX_TEXT + 2) {
+		char *p = realloc(*buf, LINE_MAX_TEXT + 2);
+
+		if (!p)
+			return -1;
+		*buf = p;
+		*cap = LINE_MAX_TEXT + 2;
+	}
+	while (n <= LINE_MAX_TEXT && (c = getc(f)) != EOF) {
+		(*buf)[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (n == 0)
+		return -1;
+	(*buf)[n] = '\0';
+	return (ssize_t)n;
+}
+
 static int send_lines(struct sender *s)
 {
 	char *line = NULL, what[48];
@@ -665,8 +703,14 @@ static int send_lines(struct sender *s)
 	ssize_t n;
 	int ret = CLI_EXIT_OK;
 
-	while ((n = getline(&line, &size, stdin)) >= 0) {
+	while ((n = read_line(stdin, &line, &size)) >= 0) {
 		index++;
+		if (n > LINE_MAX_TEXT) {
+			cli_errf("line %zu of stdin is longer than %d characters: no message "
+				 "of it can fit (use --raw to split a blob)", index, LINE_MAX_TEXT);
+			ret = CLI_EXIT_ERROR;
+			break;
+		}
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
 		if (n > 0 && line[n - 1] == '\r')

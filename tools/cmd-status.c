@@ -355,6 +355,7 @@ static int watch(const struct status_opts *o, int interval_ms)
 	unsigned long n = 0;
 	int ret;
 
+	cli_daemon_quiet_interrupts(true);
 	for (;;) {
 		/* Home and clear, then draw: the table replaces the last one. */
 		if (tty && !o->json)
