@@ -208,15 +208,13 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	for (;;) {
-		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		cfd = accept_next(fd);
+		if (cfd == -EAGAIN)
+			return;
 		if (cfd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
 			/* Out of descriptors: the connection stays pending and a
 			 * level-triggered listener would spin on it; pause. */
-			log_printf(LOG_WARNING, "control: accept: %s", strerror(errno));
+			log_printf(LOG_WARNING, "control: accept: %s", strerror(-cfd));
 			control_pause_accept(c);
 			return;
 		}

@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,44 +70,49 @@ static char *dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
-int lookup_user(const char *name, uid_t *ret)
+/* A user or group given by number: digits only, below the (uid_t)-1 sentinel. */
+static bool numeric_id(const char *name, unsigned long *ret)
 {
-	struct passwd *pw;
 	unsigned long v;
 	char *end;
 
-	pw = getpwnam(name);
+	errno = 0;
+	v = strtoul(name, &end, 10);
+	if (name[0] >= '0' && name[0] <= '9' && !errno && *end == '\0' && v < UINT_MAX) {
+		*ret = v;
+		return true;
+	}
+	return false;
+}
+
+int lookup_user(const char *name, uid_t *ret)
+{
+	struct passwd *pw = getpwnam(name);
+	unsigned long v;
+
 	if (pw) {
 		*ret = pw->pw_uid;
 		return 0;
 	}
-	errno = 0;
-	v = strtoul(name, &end, 10);
-	if (name[0] >= '0' && name[0] <= '9' && !errno && *end == '\0' && v < UINT_MAX) {
-		*ret = (uid_t)v;
-		return 0;
-	}
-	return -ENOENT;
+	if (!numeric_id(name, &v))
+		return -ENOENT;
+	*ret = (uid_t)v;
+	return 0;
 }
 
 int lookup_group(const char *name, gid_t *ret)
 {
-	struct group *gr;
+	struct group *gr = getgrnam(name);
 	unsigned long v;
-	char *end;
 
-	gr = getgrnam(name);
 	if (gr) {
 		*ret = gr->gr_gid;
 		return 0;
 	}
-	errno = 0;
-	v = strtoul(name, &end, 10);
-	if (name[0] >= '0' && name[0] <= '9' && !errno && *end == '\0' && v < UINT_MAX) {
-		*ret = (gid_t)v;
-		return 0;
-	}
-	return -ENOENT;
+	if (!numeric_id(name, &v))
+		return -ENOENT;
+	*ret = (gid_t)v;
+	return 0;
 }
 
 /*
@@ -346,4 +352,21 @@ uint64_t monotonic_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int accept_next(int fd)
+{
+	int cfd;
+
+	for (;;) {
+		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd >= 0)
+			return cfd;
+		/* A signal, or a client that left before we took it: next. */
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return -EAGAIN;
+		return -errno;
+	}
 }

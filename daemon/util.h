@@ -79,4 +79,12 @@ uint64_t monotonic_us(void);
 int lookup_user(const char *name, uid_t *ret);
 int lookup_group(const char *name, gid_t *ret);
 
+/**
+ * accept_next() - take the next pending connection of listener @fd
+ * (non-blocking, close-on-exec), skipping interruptions and connections
+ * aborted before they were taken. @return the new fd, -EAGAIN if none is
+ * pending, or another negative errno (e.g. -EMFILE).
+ */
+int accept_next(int fd);
+
 #endif /* ICMSGD_UTIL_H */
