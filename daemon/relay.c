@@ -155,6 +155,7 @@ bool relay_config_equal(const struct relay *r, const struct icmsg_link_config *c
 	       a->peer_rx_buf_size == cfg->peer_rx_buf_size &&
 	       a->rx_buf_size == cfg->rx_buf_size &&
 	       a->auto_reopen == cfg->auto_reopen && a->create == cfg->create &&
+	       a->spin_us == cfg->spin_us && a->lazy_signal == cfg->lazy_signal &&
 	       str_eq(b->socket_path, rcfg->socket_path) && b->socket_mode == rcfg->socket_mode &&
 	       str_eq(b->socket_owner, rcfg->socket_owner) &&
 	       str_eq(b->socket_group, rcfg->socket_group) &&

@@ -63,6 +63,8 @@ const char *const config_field_keys[F_COUNT] = {
 	[F_MAX] = "bond-notify-max-ms",
 	[F_GRACE] = "detect-grace-ms",
 	[F_AUTO_REOPEN] = "auto-reopen",
+	[F_SPIN] = "spin-us",
+	[F_LAZY_SIGNAL] = "lazy-signal",
 	[F_SOCKET] = "socket",
 	[F_SOCK_PATH] = "socket.path",
 	[F_SOCK_MODE] = "socket.mode",
@@ -106,6 +108,8 @@ ICMSG_EXPORT void icmsg_link_config_init(struct icmsg_link_config *cfg)
 	cfg->rx_buf_size = 0;
 	cfg->auto_reopen = true;
 	cfg->create = true;
+	cfg->spin_us = 0;
+	cfg->lazy_signal = false;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -584,6 +588,9 @@ static void check_mboxes(struct checker *c)
 						"needs its own eventfd");
 }
 
+/* Longer spinning is a misconfiguration, not a latency trade. */
+#define SPIN_US_MAX 1000000u
+
 static void check_limits(struct checker *c)
 {
 	const struct icmsg_link_config *cfg = c->cfg;
@@ -597,6 +604,8 @@ static void check_limits(struct checker *c)
 	if (usable(c, F_REPEAT, F_MAX) && cfg->bond_notify_repeat_ms > 0 &&
 	    cfg->bond_notify_max_ms < cfg->bond_notify_repeat_ms)
 		fail(c, F_MAX, "must not be less than bond-notify-repeat-ms");
+	if (usable(c, F_SPIN) && cfg->spin_us > SPIN_US_MAX)
+		fail(c, F_SPIN, "must be from 0 to 1000000 (one second of busy-waiting at most)");
 }
 
 void config_check(const struct icmsg_link_config *cfg, struct fset *bad,

@@ -1387,6 +1387,8 @@ static const struct key_spec instance_keys[] = {
 	{ "peer-rx-buf-size", false, F_PEER_RX },
 	{ "rx-buf-size", false, F_RX_BUF },
 	{ "auto-reopen", false, F_AUTO_REOPEN },
+	{ "spin-us", false, F_SPIN },
+	{ "lazy-signal", false, F_LAZY_SIGNAL },
 	{ "socket", false, F_SOCKET },
 	{ "client-policy", false, F_POLICY },
 	{ "client-queue-limit", false, F_QUEUE_LIMIT },
@@ -1410,6 +1412,8 @@ static uint32_t *u32_field(struct icmsg_link_config *cfg, int f)
 		return &cfg->peer_rx_buf_size;
 	case F_RX_BUF:
 		return &cfg->rx_buf_size;
+	case F_SPIN:
+		return &cfg->spin_us;
 	default:
 		return NULL;
 	}
@@ -1471,6 +1475,8 @@ static void parse_instance(struct loader *ld, const yaml_node_t *n, const char *
 			ok = parse_unbound(ld, val, key, lines[i], &e->cfg.unbound);
 		} else if (f == F_AUTO_REOPEN) {
 			ok = parse_bool(ld, val, key, lines[i], &e->cfg.auto_reopen);
+		} else if (f == F_LAZY_SIGNAL) {
+			ok = parse_bool(ld, val, key, lines[i], &e->cfg.lazy_signal);
 		} else if (f == F_SOCKET) {
 			parse_socket(ld, val, key, e, m);
 		} else if (f == F_POLICY) {

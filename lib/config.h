@@ -76,6 +76,8 @@ enum cfg_field {
 	F_MAX,
 	F_GRACE,
 	F_AUTO_REOPEN,
+	F_SPIN,
+	F_LAZY_SIGNAL,
 	/* icmsgd's keys: icmsg_link_config_check() never reads them. */
 	F_SOCKET,
 	F_SOCK_PATH,

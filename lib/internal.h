@@ -28,6 +28,18 @@ struct logger {
 void log_msg(const struct logger *log, int priority, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/** cpu_relax() - a hint inside a busy-wait loop (frees the sibling thread). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__) || (defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
 /** now_ns() - CLOCK_MONOTONIC in nanoseconds. */
 uint64_t now_ns(void);
 

@@ -49,6 +49,16 @@ struct icmsg_link {
 	uint8_t *rxbuf;
 	uint32_t rx_cap, max_send;
 
+	/* Zero-copy sends: where a reservation is built when the ring cannot
+	 * take it in place (device memory, or the room wraps). */
+	uint8_t *tx_bounce;
+	bool tx_bounced;
+	/* Messages held in place (icmsg_link_rx_hold()): copies of those that
+	 * cannot be shown in place go to the arena, as long as the ring. */
+	uint8_t *hold_arena;
+	uint32_t hold_used, hold_gen;
+	unsigned int n_held;
+
 	/* bonding timers (spec 3.7) */
 	bool bonding, timeout_logged, timer_armed;
 	uint64_t bond_start, notify_next, notify_interval;
@@ -425,7 +435,10 @@ ICMSG_EXPORT int icmsg_link_open(const struct icmsg_link_config *cfg,
 	if (cfg->rx_buf_size && cfg->rx_buf_size < link->rx_cap)
 		link->rx_cap = cfg->rx_buf_size;
 	link->rxbuf = malloc(link->rx_cap);
-	if (!link->rxbuf) {
+	/* Untouched until needed, so they cost address space, not memory. */
+	link->tx_bounce = malloc(link->max_send ? link->max_send : 1);
+	link->hold_arena = malloc(rx_l.len);
+	if (!link->rxbuf || !link->tx_bounce || !link->hold_arena) {
 		err = -ENOMEM;
 		goto err_free;
 	}
@@ -467,6 +480,9 @@ ICMSG_EXPORT struct icmsg_link *icmsg_link_close(struct icmsg_link *link)
 	if (!link)
 		return NULL;
 	if (link->proto_ready) {
+		/* What ICMSG_SEND_MORE left unpublished goes out first. */
+		if (pbuf_unpublished(&link->proto.tx))
+			proto_kick(&link->proto, false, &notify);
 		proto_close(&link->proto);
 		proto_take_events(&link->proto, ev, &notify);
 		if (notify && link->tx_db.ops)
@@ -484,6 +500,8 @@ ICMSG_EXPORT struct icmsg_link *icmsg_link_close(struct icmsg_link *link)
 	region_close(&link->tx_reg);
 	region_close(&link->rx_reg);
 	free(link->rxbuf);
+	free(link->tx_bounce);
+	free(link->hold_arena);
 	for (size_t i = 0; i < link->n_strings; i++)
 		free(link->strings[i]);
 	free(link->log_prefix);
@@ -550,10 +568,37 @@ static int deliver(struct icmsg_link *link)
 	}
 }
 
+static int release_locked(struct icmsg_link *link);
+
+/* True if the peer published data we have not looked at yet: one load. */
+static bool rx_waiting(struct icmsg_link *link)
+{
+	return proto_is_bound(&link->proto) &&
+	       pbuf_shared_wr(&link->proto.rx) != link->proto.rx.rd_hold;
+}
+
+/* Spin up to spin-us for more messages after the last one (callback mode). */
+static void spin_deliver(struct icmsg_link *link)
+{
+	uint64_t span = (uint64_t)link->cfg.spin_us * 1000, until = now_ns() + span;
+
+	while (now_ns() < until) {
+		if (rx_waiting(link)) {
+			deliver(link);
+			until = now_ns() + span;
+		} else {
+			cpu_relax();
+		}
+	}
+}
+
 static int process_locked(struct icmsg_link *link)
 {
 	uint64_t expirations, now;
 	int did = 0, err;
+
+	/* Whatever was held in place is taken now (icmsg_link_rx_hold()). */
+	release_locked(link);
 
 	/* Drain first, then look at shared memory: a signal raised after the
 	 * drain wakes us again (spec 6.2). */
@@ -572,8 +617,11 @@ static int process_locked(struct icmsg_link *link)
 	proto_step(&link->proto, now);
 	if (dispatch(link))
 		did = 1;
-	if (link->cb.received && deliver(link))
+	if (link->cb.received && deliver(link)) {
 		did = 1;
+		if (link->cfg.spin_us)
+			spin_deliver(link);
+	}
 	run_timers(link, now);
 	/* The rings were processed anyway; a broken doorbell is still an
 	 * error the caller must hear of. */
@@ -667,20 +715,80 @@ ICMSG_EXPORT const char *icmsg_link_get_name(const struct icmsg_link *link)
 
 /* ---- messages ---- */
 
+/* Ring the peer if the protocol says so; its error, if any, else @ret. */
+static int ring_if(struct icmsg_link *link, bool signal, int ret)
+{
+	int err = signal ? ring_counted(link) : 0;
+
+	return ret < 0 || err == 0 ? ret : err;
+}
+
+ICMSG_EXPORT int icmsg_link_send_flags(struct icmsg_link *link, const void *data, size_t len,
+				       unsigned int flags)
+{
+	bool signal;
+	int ret;
+
+	if (!link || (!data && len) || (flags & ~ICMSG_SEND_MORE))
+		return -EINVAL;
+	ret = proto_send(&link->proto, data, len, link->max_send, flags & ICMSG_SEND_MORE,
+			 link->cfg.lazy_signal, &signal);
+	if (ret > 0) {
+		STAT_ADD(link, tx_msgs, 1);
+		STAT_ADD(link, tx_bytes, (uint64_t)len);
+	}
+	/* One signal per published send, after the index store (spec 4.1),
+	 * unless lazy_signal found the peer still reading. */
+	return ring_if(link, signal, ret);
+}
+
 ICMSG_EXPORT int icmsg_link_send(struct icmsg_link *link, const void *data, size_t len)
 {
-	int ret, err;
+	return icmsg_link_send_flags(link, data, len, 0);
+}
 
-	if (!link || (!data && len))
+ICMSG_EXPORT int icmsg_link_kick(struct icmsg_link *link)
+{
+	bool signal;
+
+	if (!link)
 		return -EINVAL;
-	ret = proto_send(&link->proto, data, len, link->max_send);
-	if (ret < 0)
-		return ret;
-	STAT_ADD(link, tx_msgs, 1);
-	STAT_ADD(link, tx_bytes, (uint64_t)len);
-	/* One signal per send, after the index store (spec 4.1). */
-	err = ring_counted(link);
-	return err < 0 ? err : ret;
+	proto_kick(&link->proto, link->cfg.lazy_signal, &signal);
+	return ring_if(link, signal, 0);
+}
+
+ICMSG_EXPORT int icmsg_link_tx_reserve(struct icmsg_link *link, size_t len, void **buf)
+{
+	void *place = NULL;
+	bool signal;
+	int ret;
+
+	if (!link || !buf)
+		return -EINVAL;
+	ret = proto_reserve(&link->proto, len, link->max_send, link->cfg.lazy_signal, &place,
+			    &signal);
+	if (ret == 0) {
+		/* Only the reserving caller touches these until its commit. */
+		link->tx_bounced = !place;
+		*buf = place ? place : link->tx_bounce;
+	}
+	return ring_if(link, signal, ret);
+}
+
+ICMSG_EXPORT int icmsg_link_tx_commit(struct icmsg_link *link, size_t len, unsigned int flags)
+{
+	bool signal;
+	int ret;
+
+	if (!link || (flags & ~ICMSG_SEND_MORE))
+		return -EINVAL;
+	ret = proto_commit(&link->proto, link->tx_bounced ? link->tx_bounce : NULL, len,
+			   flags & ICMSG_SEND_MORE, link->cfg.lazy_signal, &signal);
+	if (ret > 0) {
+		STAT_ADD(link, tx_msgs, 1);
+		STAT_ADD(link, tx_bytes, (uint64_t)len);
+	}
+	return ring_if(link, signal, ret);
 }
 
 static int not_bound_error(enum icmsg_link_state st)
@@ -701,6 +809,7 @@ static int try_recv_locked(struct icmsg_link *link, void *buf, size_t cap)
 {
 	int n;
 
+	release_locked(link);
 	for (;;) {
 		if (!proto_is_bound(&link->proto))
 			return not_bound_error(public_state(link->proto.state));
@@ -734,6 +843,111 @@ ICMSG_EXPORT int icmsg_link_try_recv(struct icmsg_link *link, void *buf, size_t 
 	if (ret)
 		return ret;
 	ret = try_recv_locked(link, buf, cap);
+	pthread_mutex_unlock(&link->proc_lock);
+	return ret;
+}
+
+/* The place of a held message: in the ring, or copied to the arena. */
+static const void *held_place(struct icmsg_link *link, uint32_t start, uint32_t n)
+{
+	const void *place = pbuf_place(&link->proto.rx, start, n);
+	uint8_t *copy;
+
+	if (place)
+		return place;
+	/* Held messages never add up to more than the ring holds. */
+	copy = link->hold_arena + link->hold_used;
+	pbuf_copy_out(&link->proto.rx, start, copy, n);
+	link->hold_used += n;
+	return copy;
+}
+
+static int hold_locked(struct icmsg_link *link, const void **data)
+{
+	uint32_t start;
+	int n;
+
+	for (;;) {
+		if (!proto_is_bound(&link->proto))
+			return link->n_held ? -EAGAIN
+					    : not_bound_error(public_state(link->proto.state));
+		if (link->n_held == ICMSG_RX_HOLD_MAX)
+			return -ENOBUFS;
+		n = proto_hold(&link->proto, link->rx_cap, &start);
+		if (n > 0) {
+			if (link->n_held++ == 0)
+				link->hold_gen = link->proto.rx.gen;
+			*data = held_place(link, start, (uint32_t)n);
+			STAT_ADD(link, rx_msgs, 1);
+			STAT_ADD(link, rx_bytes, (uint64_t)n);
+			return n;
+		}
+		if (n == -ENOTSUP) {
+			/* Too long, or a fresh magic: taken the copying way,
+			 * which drops or acts on it (it holds nothing else). */
+			n = proto_recv(&link->proto, link->rxbuf, link->rx_cap, true);
+			if (n > 0) {
+				STAT_ADD(link, rx_msgs, 1);
+				STAT_ADD(link, rx_bytes, (uint64_t)n);
+				*data = link->rxbuf;
+				dispatch(link);
+				return n;
+			}
+			if (n == -ENOMSG) {
+				dispatch(link); /* dropped: report it, go on */
+				continue;
+			}
+		}
+		if (!dispatch(link)) {
+			run_timers(link, now_ns());
+			return proto_is_bound(&link->proto) || link->n_held
+				       ? -EAGAIN
+				       : not_bound_error(public_state(link->proto.state));
+		}
+	}
+}
+
+ICMSG_EXPORT int icmsg_link_rx_hold(struct icmsg_link *link, const void **data)
+{
+	int ret;
+
+	if (!link || !data || link->cb.received)
+		return -EINVAL;
+	ret = -pthread_mutex_lock(&link->proc_lock);
+	if (ret)
+		return ret;
+	ret = hold_locked(link, data);
+	pthread_mutex_unlock(&link->proc_lock);
+	return ret;
+}
+
+static int release_locked(struct icmsg_link *link)
+{
+	unsigned int n = link->n_held;
+	int ret;
+
+	if (n == 0)
+		return 0;
+	link->n_held = 0;
+	link->hold_used = 0;
+	/* The ring was re-initialised under the held messages. */
+	if (link->hold_gen != link->proto.rx.gen)
+		return -ECONNRESET;
+	ret = proto_release(&link->proto);
+	dispatch(link);
+	return ret < 0 ? ret : (int)n;
+}
+
+ICMSG_EXPORT int icmsg_link_rx_release(struct icmsg_link *link)
+{
+	int ret;
+
+	if (!link)
+		return -EINVAL;
+	ret = -pthread_mutex_lock(&link->proc_lock);
+	if (ret)
+		return ret;
+	ret = release_locked(link);
 	pthread_mutex_unlock(&link->proc_lock);
 	return ret;
 }
@@ -790,9 +1004,22 @@ ICMSG_EXPORT int icmsg_link_wait_bound(struct icmsg_link *link, int timeout_ms)
 	}
 }
 
+/* Until spin-us from now, or @deadline: false when the time is up. */
+static bool spin_left(const struct icmsg_link *link, uint64_t *until, uint64_t deadline)
+{
+	uint64_t now = now_ns();
+
+	if (*until == 0)
+		*until = now + (uint64_t)link->cfg.spin_us * 1000;
+	if (now >= *until || now >= deadline)
+		return false;
+	cpu_relax();
+	return true;
+}
+
 ICMSG_EXPORT int icmsg_link_recv(struct icmsg_link *link, void *buf, size_t cap, int timeout_ms)
 {
-	uint64_t deadline = deadline_of(timeout_ms);
+	uint64_t deadline = deadline_of(timeout_ms), spin_until = 0;
 	int ret;
 
 	if (!link || link->cb.received)
@@ -801,6 +1028,11 @@ ICMSG_EXPORT int icmsg_link_recv(struct icmsg_link *link, void *buf, size_t cap,
 		ret = icmsg_link_try_recv(link, buf, cap);
 		if (ret != -EAGAIN && ret != -EBUSY)
 			return ret;
+		/* A peer that writes again within spin-us is seen without a
+		 * sleep and a wake-up. */
+		if (ret == -EAGAIN && link->cfg.spin_us && spin_left(link, &spin_until, deadline))
+			continue;
+		spin_until = 0;
 		ret = wait_fd(link, deadline, 0);
 		if (ret < 0)
 			return ret;
@@ -838,12 +1070,16 @@ ICMSG_EXPORT int icmsg_link_send_timeout(struct icmsg_link *link, const void *da
 					 int timeout_ms)
 {
 	uint64_t deadline = deadline_of(timeout_ms), backoff = POLL_BACKOFF_START_NS;
+	uint64_t spin_until = 0;
 	int ret;
 
 	for (;;) {
 		ret = icmsg_link_send(link, data, len);
 		if (ret != -ENOMEM && ret != -EBUSY)
 			return ret;
+		if (ret == -ENOMEM && link->cfg.spin_us && spin_left(link, &spin_until, deadline))
+			continue;
+		spin_until = 0;
 		ret = poll_round(link, deadline, &backoff);
 		if (ret < 0)
 			return ret;
@@ -853,14 +1089,23 @@ ICMSG_EXPORT int icmsg_link_send_timeout(struct icmsg_link *link, const void *da
 ICMSG_EXPORT int icmsg_link_flush(struct icmsg_link *link, int timeout_ms)
 {
 	uint64_t deadline = deadline_of(timeout_ms), backoff = POLL_BACKOFF_START_NS;
+	uint64_t spin_until = 0;
 	int ret;
 
 	if (!link)
 		return -EINVAL;
+	/* What ICMSG_SEND_MORE left unpublished could never be read. */
+	if (proto_tx_unpublished(&link->proto)) {
+		ret = icmsg_link_kick(link);
+		if (ret < 0)
+			return ret;
+	}
 	for (;;) {
 		ret = proto_tx_pending(&link->proto);
 		if (ret <= 0)
 			return ret;
+		if (link->cfg.spin_us && spin_left(link, &spin_until, deadline))
+			continue;
 		ret = poll_round(link, deadline, &backoff);
 		if (ret < 0)
 			return ret;

@@ -99,6 +99,8 @@ static bool index_valid(const struct pbuf *pb, uint32_t idx)
 void pbuf_tx_init(struct pbuf *pb)
 {
 	pb->wr_local = 0;
+	pb->wr_published = 0;
+	pb->gen++;
 	/* Exactly the two index words: bytes 4..7 may hold the peer's
 	 * handshake word (spec 2.7, trap 10). */
 	region_store32(pb->reg, pb->l.wr_off, 0);
@@ -106,19 +108,23 @@ void pbuf_tx_init(struct pbuf *pb)
 	region_full_fence();
 }
 
-int pbuf_write(struct pbuf *pb, const void *data, size_t n)
+/*
+ * Room for a packet of @n payload bytes at wr_local, from one load of the
+ * reader's rd_idx. Return: 0, or as pbuf_write().
+ */
+static int check_room(struct pbuf *pb, size_t n)
 {
-	const uint8_t *src = data;
-	uint32_t rd, free_space, p, first;
-	uint8_t hdr[4];
+	uint32_t rd, free_space;
 
 	if (n == 0)
 		return -ENODATA;
 	if (n > pbuf_max_payload(&pb->l))
 		return -EMSGSIZE;
-
-	/* Full barrier before reading rd_idx, as Zephyr (2.6 step 1). */
-	region_full_fence();
+	/* Zephyr has a full barrier here (2.6 step 1); in coherent memory
+	 * the acquire load suffices: the space the reader handed back is
+	 * not written before its reads of it are done. */
+	if (pb->reg->io)
+		region_full_fence();
 	rd = region_load32(pb->reg, pb->l.rd_off);
 	if (!index_valid(pb, rd)) {
 		pb->problem = "rd_idx out of range or misaligned";
@@ -128,30 +134,80 @@ int pbuf_write(struct pbuf *pb, const void *data, size_t n)
 	free_space = pb->l.len - occupied(pb, pb->wr_local, rd) - PBUF_IDX_SIZE;
 	if (n + PBUF_IDX_SIZE > free_space)
 		return -ENOMEM;
+	note_used(pb, occupied(pb, pb->wr_local, rd) + PBUF_IDX_SIZE + ROUND_UP((uint32_t)n, 4));
+	return 0;
+}
 
-	/* Header: be16 length, then two zero bytes (2.3). */
-	hdr[0] = (uint8_t)(n >> 8);
-	hdr[1] = (uint8_t)n;
-	hdr[2] = 0;
-	hdr[3] = 0;
+/* Header: be16 length, then two zero bytes (2.3); then step wr_local. */
+static void put_header(struct pbuf *pb, size_t n)
+{
+	uint8_t hdr[4] = { (uint8_t)(n >> 8), (uint8_t)n, 0, 0 };
+	uint32_t p = wrap(pb, pb->wr_local + PBUF_IDX_SIZE);
+
 	region_write(pb->reg, pb->l.data_off + pb->wr_local, hdr, sizeof(hdr));
+	pb->wr_local = advance(pb, p, (uint32_t)n);
+}
+
+int pbuf_write_unpublished(struct pbuf *pb, const void *data, size_t n)
+{
+	int ret = check_room(pb, n);
+
+	return ret < 0 ? ret : pbuf_commit(pb, data, n);
+}
+
+bool pbuf_publish(struct pbuf *pb)
+{
+	uint32_t before = pb->wr_published, rd;
+
+	/* Release store: header and payload are visible before the index
+	 * (2.6 note); then the full barrier Zephyr has before the doorbell,
+	 * which also orders this store before our load of rd_idx below
+	 * against the reader's store of rd_idx before its load of wr_idx. */
+	region_store32(pb->reg, pb->l.wr_off, pb->wr_local);
+	pb->wr_published = pb->wr_local;
 	region_full_fence();
+	rd = region_load32(pb->reg, pb->l.rd_off);
+	return rd == before || !index_valid(pb, rd);
+}
+
+int pbuf_write(struct pbuf *pb, const void *data, size_t n)
+{
+	int ret = pbuf_write_unpublished(pb, data, n);
+
+	if (ret > 0)
+		pbuf_publish(pb);
+	return ret;
+}
+
+int pbuf_reserve(struct pbuf *pb, size_t n, void **ptr)
+{
+	uint32_t p;
+	int ret = check_room(pb, n);
+
+	if (ret < 0)
+		return ret;
+	p = wrap(pb, pb->wr_local + PBUF_IDX_SIZE);
+	/* Device memory takes aligned accesses only, which the caller's own
+	 * stores need not be: it gets a buffer to copy from instead. */
+	*ptr = !pb->reg->io && n <= pb->l.len - p ? pb->reg->base + pb->l.data_off + p : NULL;
+	return 0;
+}
+
+int pbuf_commit(struct pbuf *pb, const void *src, size_t n)
+{
+	uint32_t p, first;
 
 	/* Payload, split at the end of the data area; padding not written. */
-	p = wrap(pb, pb->wr_local + PBUF_IDX_SIZE);
-	first = pb->l.len - p;
-	if (first > n)
-		first = (uint32_t)n;
-	region_write(pb->reg, pb->l.data_off + p, src, first);
-	if (first < n)
-		region_write(pb->reg, pb->l.data_off, src + first, n - first);
-
-	pb->wr_local = advance(pb, p, (uint32_t)n);
-	note_used(pb, occupied(pb, pb->wr_local, rd));
-	/* Release store: the payload is visible before the index (2.6 note),
-	 * then a full barrier before the caller rings the doorbell. */
-	region_store32(pb->reg, pb->l.wr_off, pb->wr_local);
-	region_full_fence();
+	if (src) {
+		p = wrap(pb, pb->wr_local + PBUF_IDX_SIZE);
+		first = pb->l.len - p;
+		if (first > n)
+			first = (uint32_t)n;
+		region_write(pb->reg, pb->l.data_off + p, src, first);
+		if (first < n)
+			region_write(pb->reg, pb->l.data_off, (const uint8_t *)src + first, n - first);
+	}
+	put_header(pb, n);
 	return (int)n;
 }
 
@@ -167,6 +223,8 @@ int pbuf_tx_pending(struct pbuf *pb)
 void pbuf_rx_reset(struct pbuf *pb)
 {
 	pb->rd_local = 0;
+	pb->rd_hold = 0;
+	pb->gen++;
 }
 
 int pbuf_rx_resync(struct pbuf *pb, uint32_t rd)
@@ -177,7 +235,9 @@ int pbuf_rx_resync(struct pbuf *pb, uint32_t rd)
 		return -EBADMSG;
 	}
 	pb->rd_local = rd;
+	pb->rd_hold = rd;
 	pb->rd_published = rd;
+	pb->gen++;
 	return 0;
 }
 
@@ -186,7 +246,7 @@ int pbuf_rx_resync(struct pbuf *pb, uint32_t rd)
  * success *@len and *@start (payload offset) are set. Return 1 for a packet,
  * 0 for empty, -EBADMSG for corruption.
  */
-static int next_packet(struct pbuf *pb, uint32_t *len, uint32_t *start)
+static int next_packet(struct pbuf *pb, uint32_t from, uint32_t *len, uint32_t *start)
 {
 	uint32_t wr, occ, n;
 	uint8_t hdr[4];
@@ -197,17 +257,19 @@ static int next_packet(struct pbuf *pb, uint32_t *len, uint32_t *start)
 		pb->bad_value = wr;
 		return -EBADMSG;
 	}
-	if (wr == pb->rd_local)
+	if (wr == from)
 		return 0;
-	occ = occupied(pb, wr, pb->rd_local);
-	pb->used_before = occ;
-	note_used(pb, occ);
-	region_read(pb->reg, pb->l.data_off + pb->rd_local, hdr, sizeof(hdr));
+	occ = occupied(pb, wr, from);
+	if (from == pb->rd_local) {
+		pb->used_before = occ;
+		note_used(pb, occ);
+	}
+	region_read(pb->reg, pb->l.data_off + from, hdr, sizeof(hdr));
 	n = (uint32_t)hdr[0] << 8 | hdr[1];
 	if (n == 0) {
 		/* Writers never produce it; Zephyr would stall here (2.9). */
 		pb->problem = "zero packet length in a non-empty ring";
-		pb->bad_value = pb->rd_local;
+		pb->bad_value = from;
 		return -EBADMSG;
 	}
 	if (n + PBUF_IDX_SIZE > occ) {
@@ -216,7 +278,7 @@ static int next_packet(struct pbuf *pb, uint32_t *len, uint32_t *start)
 		return -EBADMSG;
 	}
 	*len = n;
-	*start = wrap(pb, pb->rd_local + PBUF_IDX_SIZE);
+	*start = wrap(pb, from + PBUF_IDX_SIZE);
 	return 1;
 }
 
@@ -237,6 +299,7 @@ static int consume(struct pbuf *pb, uint32_t start, uint32_t n)
 		return -ECONNRESET;
 	}
 	pb->rd_local = next;
+	pb->rd_hold = next;
 	/* Release: our payload reads are done before the writer may reuse
 	 * the space (2.8 step 11, ours). */
 	region_store32(pb->reg, pb->l.rd_off, next);
@@ -245,8 +308,7 @@ static int consume(struct pbuf *pb, uint32_t start, uint32_t n)
 	return 0;
 }
 
-/* Copy @n payload bytes starting at data offset @start, unwrapping. */
-static void copy_out(struct pbuf *pb, uint32_t start, void *buf, uint32_t n)
+void pbuf_copy_out(struct pbuf *pb, uint32_t start, void *buf, uint32_t n)
 {
 	uint8_t *dst = buf;
 	uint32_t first = pb->l.len - start;
@@ -265,12 +327,12 @@ int pbuf_read(struct pbuf *pb, void *buf, size_t cap)
 	uint32_t n, start;
 	int ret;
 
-	ret = next_packet(pb, &n, &start);
+	ret = next_packet(pb, pb->rd_local, &n, &start);
 	if (ret <= 0)
 		return ret;
 	if (n > cap)
 		return -EMSGSIZE;
-	copy_out(pb, start, buf, n);
+	pbuf_copy_out(pb, start, buf, n);
 	ret = consume(pb, start, n);
 	return ret < 0 ? ret : (int)n;
 }
@@ -280,10 +342,10 @@ int pbuf_read_head(struct pbuf *pb, void *buf, size_t cap)
 	uint32_t n, start;
 	int ret;
 
-	ret = next_packet(pb, &n, &start);
+	ret = next_packet(pb, pb->rd_local, &n, &start);
 	if (ret <= 0)
 		return ret;
-	copy_out(pb, start, buf, n < cap ? n : (uint32_t)cap);
+	pbuf_copy_out(pb, start, buf, n < cap ? n : (uint32_t)cap);
 	ret = consume(pb, start, n);
 	return ret < 0 ? ret : (int)n;
 }
@@ -291,6 +353,37 @@ int pbuf_read_head(struct pbuf *pb, void *buf, size_t cap)
 int pbuf_skip(struct pbuf *pb)
 {
 	return pbuf_read_head(pb, NULL, 0);
+}
+
+int pbuf_hold(struct pbuf *pb, uint32_t *len, uint32_t *start)
+{
+	int ret = next_packet(pb, pb->rd_hold, len, start);
+
+	if (ret > 0)
+		pb->rd_hold = advance(pb, *start, *len);
+	return ret;
+}
+
+const void *pbuf_place(struct pbuf *pb, uint32_t start, uint32_t n)
+{
+	if (pb->reg->io || n > pb->l.len - start || !region_range_ok(pb->reg, pb->l.data_off + start, n))
+		return NULL;
+	return pb->reg->base + pb->l.data_off + start;
+}
+
+int pbuf_release(struct pbuf *pb)
+{
+	uint32_t end = pb->rd_hold;
+	int ret;
+
+	if (end == pb->rd_local)
+		return 0;
+	/* consume() hands back everything up to the packet it is given;
+	 * the held packets are contiguous from rd_local. */
+	ret = consume(pb, end, 0);
+	if (ret < 0)
+		pb->rd_hold = pb->rd_local;
+	return ret;
 }
 
 int pbuf_peek_initial(struct pbuf *pb, void *buf, size_t cap)

@@ -52,10 +52,14 @@ struct pbuf {
 	struct region *reg;
 	struct pbuf_layout l;
 	uint32_t wr_local;     /* writer: next write offset */
+	uint32_t wr_published; /* writer: last value we stored into wr_idx */
 	uint32_t rd_local;     /* reader: next read offset */
+	uint32_t rd_hold;      /* reader: end of the packets held in place */
 	uint32_t rd_published; /* reader: last value we stored into rd_idx */
 	uint32_t used_before;  /* reader: bytes queued before the last read */
 	uint32_t used_max;     /* high-water mark of queued bytes (relaxed atomic) */
+	uint32_t gen;          /* counts resets of our side, so stale holds and
+				* reservations can be told */
 	const char *problem;   /* last corruption found, for logs */
 	uint32_t bad_value;    /* the offending value */
 };
@@ -79,11 +83,48 @@ void pbuf_init(struct pbuf *pb, struct region *reg, const struct pbuf_layout *l)
 void pbuf_tx_init(struct pbuf *pb);
 
 /**
- * pbuf_write() - append one packet (spec 2.6).
+ * pbuf_write() - append one packet and publish it (spec 2.6).
  * Return: @n, -EMSGSIZE (n == 0 is -ENODATA; n > max payload), -ENOMEM (not
  * enough room now), -EINVAL (the reader's rd_idx is invalid; pb->problem).
  */
 int pbuf_write(struct pbuf *pb, const void *data, size_t n);
+
+/**
+ * pbuf_write_unpublished() - as pbuf_write(), but leave wr_idx alone: the
+ * reader sees the packet only at the next pbuf_publish().
+ */
+int pbuf_write_unpublished(struct pbuf *pb, const void *data, size_t n);
+
+/**
+ * pbuf_publish() - store wr_idx for everything written so far, then a full
+ * barrier, then look at rd_idx.
+ * Return: true if the reader may be idle: it had read everything published
+ * before (or its rd_idx is invalid). A reader that was still behind
+ * re-reads wr_idx after a full barrier once it consumes a packet (spec 2.8
+ * steps 1 and 11), so it will see this store without a signal.
+ */
+bool pbuf_publish(struct pbuf *pb);
+
+/** pbuf_unpublished() - true if packets were written but not published. */
+static inline bool pbuf_unpublished(const struct pbuf *pb)
+{
+	return pb->wr_local != pb->wr_published;
+}
+
+/**
+ * pbuf_reserve() - find room for a packet of up to @n bytes.
+ * Return: 0 with *@ptr set to the payload's place in the region when that
+ * is plain memory and does not wrap (else NULL: write through
+ * pbuf_commit()'s @src), or as pbuf_write().
+ */
+int pbuf_reserve(struct pbuf *pb, size_t n, void **ptr);
+
+/**
+ * pbuf_commit() - write the header of a reserved packet of @n bytes (not
+ * more than reserved), copying @src first if it is not NULL, and advance;
+ * unpublished. Return: @n.
+ */
+int pbuf_commit(struct pbuf *pb, const void *src, size_t n);
 
 /**
  * pbuf_tx_pending() - bytes written that the reader has not consumed yet.
@@ -118,6 +159,40 @@ int pbuf_read_head(struct pbuf *pb, void *buf, size_t cap);
 
 /** pbuf_skip() - drop the next packet. Return: as pbuf_read_head(). */
 int pbuf_skip(struct pbuf *pb);
+
+/**
+ * pbuf_hold() - validate the packet after the ones already held, without
+ * consuming it. Return: 1 with *@len and *@start (payload offset in the
+ * data area) set, 0 if there is none, -EBADMSG as pbuf_read().
+ */
+int pbuf_hold(struct pbuf *pb, uint32_t *len, uint32_t *start);
+
+/** pbuf_unhold() - give back the last held packet, which started at @start. */
+static inline void pbuf_unhold(struct pbuf *pb, uint32_t start)
+{
+	pb->rd_hold = start - PBUF_IDX_SIZE + (start < PBUF_IDX_SIZE ? pb->l.len : 0);
+}
+
+/** pbuf_held() - true while packets are held. */
+static inline bool pbuf_held(const struct pbuf *pb)
+{
+	return pb->rd_hold != pb->rd_local;
+}
+
+/**
+ * pbuf_place() - the payload at data offset @start, @n bytes: a pointer
+ * into the region if it is plain memory and does not wrap, else NULL.
+ */
+const void *pbuf_place(struct pbuf *pb, uint32_t start, uint32_t n);
+
+/** pbuf_copy_out() - copy @n payload bytes at data offset @start, unwrapping. */
+void pbuf_copy_out(struct pbuf *pb, uint32_t start, void *buf, uint32_t n);
+
+/**
+ * pbuf_release() - consume every held packet. Return: 0, or -ECONNRESET
+ * as pbuf_read() (nothing consumed).
+ */
+int pbuf_release(struct pbuf *pb);
 
 /**
  * pbuf_peek_initial() - look at the packet at data offset 0 without

@@ -462,6 +462,25 @@ void proto_step(struct proto *p, uint64_t now)
 	pthread_mutex_unlock(&p->tx_lock);
 }
 
+/*
+ * Ours: the reader just freed the ring below half. A writer that found it
+ * full may be waiting; an extra signal is harmless to any Zephyr peer
+ * (spec 3.7), and it saves the writer a poll.
+ */
+static void note_freed(struct proto *p, uint32_t freed)
+{
+	uint32_t half = p->rx.l.len / 2;
+
+	if (p->rx.used_before > half && p->rx.used_before - freed <= half)
+		p->notify = true;
+}
+
+/* Bytes a packet of @n payload bytes takes in the ring. */
+static uint32_t footprint(uint32_t n)
+{
+	return PBUF_IDX_SIZE + ROUND_UP(n, 4);
+}
+
 int proto_recv(struct proto *p, void *buf, size_t cap, bool drop_oversize)
 {
 	enum proto_state st = p->state; /* only this thread changes it */
@@ -513,13 +532,8 @@ int proto_recv(struct proto *p, void *buf, size_t cap, bool drop_oversize)
 	}
 	if (n == 0)
 		return -EAGAIN;
-	if (n > 0 && p->rx.used_before > p->rx.l.len / 2 &&
-	    p->rx.used_before - PBUF_IDX_SIZE - ROUND_UP((uint32_t)n, 4) <= p->rx.l.len / 2) {
-		/* Ours: we just freed the ring below half. A writer that found
-		 * it full may be waiting; an extra signal is harmless to any
-		 * Zephyr peer (spec 3.7), and it saves the writer a poll. */
-		p->notify = true;
-	}
+	if (n > 0)
+		note_freed(p, footprint((uint32_t)n));
 	if (n > 0)
 		p->rx_clean = false;
 	if (n == PROTO_MAGIC_LEN && st == PROTO_CONNECTED_DISABLED && is_magic(buf, n)) {
@@ -547,6 +561,86 @@ int proto_recv(struct proto *p, void *buf, size_t cap, bool drop_oversize)
 	return n;
 }
 
+/*
+ * The checks proto_recv() makes before and after a read, for a packet
+ * looked at in place. Return: 0 to go on, -EAGAIN after a state change.
+ */
+static int hold_checks_before(struct proto *p, enum proto_state st)
+{
+	if (st != PROTO_CONNECTED_DISABLED && st != PROTO_CONNECTED_ENABLED)
+		return -EAGAIN;
+	if (st == PROTO_CONNECTED_DISABLED && pbuf_shared_rd(&p->rx) != p->rx.rd_published) {
+		pthread_mutex_lock(&p->tx_lock);
+		peer_restarted(p, "it reset our read index", now_ns());
+		pthread_mutex_unlock(&p->tx_lock);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+int proto_hold(struct proto *p, size_t cap, uint32_t *start)
+{
+	enum proto_state st = p->state;
+	bool first = !pbuf_held(&p->rx);
+	uint8_t head[PROTO_MAGIC_LEN];
+	uint32_t n;
+	int ret, reason;
+
+	ret = hold_checks_before(p, st);
+	if (ret < 0)
+		return ret;
+	ret = pbuf_hold(&p->rx, &n, start);
+	if (ret == -EBADMSG) {
+		if (!first)
+			return -EAGAIN; /* the caller releases what it holds first */
+		pthread_mutex_lock(&p->tx_lock);
+		fault(p, &p->rx, now_ns());
+		pthread_mutex_unlock(&p->tx_lock);
+		return -EAGAIN;
+	}
+	if (ret == 0)
+		return -EAGAIN;
+	if (st == PROTO_CONNECTED_ENABLED && session_changed(p, &reason)) {
+		pbuf_unhold(&p->rx, *start);
+		if (!first)
+			return -EAGAIN;
+		pthread_mutex_lock(&p->tx_lock);
+		log_msg(p->log, LOG_INFO, "peer %s session %u",
+			reason == -ESHUTDOWN ? "closed" : "replaced", p->remote_sid);
+		unbind(p, PROTO_DISCONNECTED, reason, now_ns());
+		pthread_mutex_unlock(&p->tx_lock);
+		return -EAGAIN;
+	}
+	/* Packets that need more than a look (too long to deliver, a fresh
+	 * magic) go through proto_recv() once nothing else is held. */
+	if (n > cap || (n == PROTO_MAGIC_LEN && st == PROTO_CONNECTED_DISABLED)) {
+		if (n <= cap) {
+			pbuf_copy_out(&p->rx, *start, head, n);
+			if (!is_magic(head, (int)n))
+				return (int)n;
+		}
+		pbuf_unhold(&p->rx, *start);
+		return first ? -ENOTSUP : -EAGAIN;
+	}
+	return (int)n;
+}
+
+int proto_release(struct proto *p)
+{
+	uint32_t from = p->rx.rd_local, len = p->rx.l.len;
+	int ret = pbuf_release(&p->rx);
+
+	if (ret == -ECONNRESET) {
+		pthread_mutex_lock(&p->tx_lock);
+		peer_restarted(p, "it re-initialised its ring while we read", now_ns());
+		pthread_mutex_unlock(&p->tx_lock);
+		return ret;
+	}
+	note_freed(p, (p->rx.rd_local + len - from) % len);
+	p->rx_clean = false;
+	return ret;
+}
+
 /* What a send gets in state @s (spec 3.8, 4.1 ours): 0 when bound. */
 static int unbound_error(enum proto_state s)
 {
@@ -563,24 +657,123 @@ static int unbound_error(enum proto_state s)
 	}
 }
 
-int proto_send(struct proto *p, const void *data, size_t len, uint32_t max_len)
+/* Publish what is pending; *@signal says whether the peer needs a ring. */
+static void publish(struct proto *p, bool lazy, bool *signal)
+{
+	bool idle = pbuf_publish(&p->tx);
+
+	*signal = !lazy || idle;
+}
+
+static int send_check(struct proto *p, size_t len, uint32_t max_len)
+{
+	int ret = unbound_error(p->state);
+
+	if (ret)
+		return ret;
+	if (p->tx_reserved)
+		return -EINPROGRESS;
+	if (len == 0)
+		return -ENODATA;
+	return len > max_len ? -EMSGSIZE : 0;
+}
+
+/* After a write: publish unless more follows; a full ring publishes what
+ * is pending so that the reader can make room. */
+static void after_write(struct proto *p, int ret, bool more, bool lazy, bool *signal)
+{
+	*signal = false;
+	if (ret > 0)
+		p->tx_clean = false;
+	if ((ret > 0 && !more) || (ret == -ENOMEM && pbuf_unpublished(&p->tx)))
+		publish(p, lazy, signal);
+}
+
+int proto_send(struct proto *p, const void *data, size_t len, uint32_t max_len, bool more,
+	       bool lazy, bool *signal)
 {
 	int ret;
 
+	*signal = false;
 	pthread_mutex_lock(&p->tx_lock);
-	ret = unbound_error(p->state);
-	if (ret == 0) {
-		if (len == 0)
-			ret = -ENODATA;
-		else if (len > max_len)
-			ret = -EMSGSIZE;
-		else
-			ret = pbuf_write(&p->tx, data, len);
-		if (ret > 0)
-			p->tx_clean = false;
-	}
+	ret = send_check(p, len, max_len);
+	if (ret == 0)
+		ret = pbuf_write_unpublished(&p->tx, data, len);
+	after_write(p, ret, more, lazy, signal);
 	/* An invalid rd_idx stays in tx.problem; the processing thread
 	 * turns it into the fault state (only it changes the state). */
+	pthread_mutex_unlock(&p->tx_lock);
+	return ret;
+}
+
+bool proto_tx_unpublished(struct proto *p)
+{
+	bool ret;
+
+	pthread_mutex_lock(&p->tx_lock);
+	ret = pbuf_unpublished(&p->tx);
+	pthread_mutex_unlock(&p->tx_lock);
+	return ret;
+}
+
+void proto_kick(struct proto *p, bool lazy, bool *signal)
+{
+	pthread_mutex_lock(&p->tx_lock);
+	if (unbound_error(p->state) == 0)
+		publish(p, lazy, signal);
+	else
+		*signal = true; /* a signal without data is harmless (1.3) */
+	pthread_mutex_unlock(&p->tx_lock);
+}
+
+/* A reservation that covers the place of the bond magic (data offset 0)
+ * could collide with a re-initialisation writing it: never hand it out. */
+#define MAGIC_ZONE (PBUF_IDX_SIZE + ROUND_UP(PROTO_MAGIC_LEN, 4))
+
+int proto_reserve(struct proto *p, size_t len, uint32_t max_len, bool lazy, void **ptr,
+		  bool *signal)
+{
+	uint8_t *base = NULL;
+	int ret;
+
+	*signal = false;
+	pthread_mutex_lock(&p->tx_lock);
+	ret = send_check(p, len, max_len);
+	if (ret == 0)
+		ret = pbuf_reserve(&p->tx, len, (void **)&base);
+	if (ret == -ENOMEM && pbuf_unpublished(&p->tx))
+		publish(p, lazy, signal);
+	if (ret == 0) {
+		if (base && base - p->tx.reg->base - p->tx.l.data_off < (ptrdiff_t)MAGIC_ZONE)
+			base = NULL;
+		*ptr = base;
+		p->tx_reserved = true;
+		p->tx_reserved_len = (uint32_t)len;
+		p->tx_reserved_gen = p->tx.gen;
+	}
+	pthread_mutex_unlock(&p->tx_lock);
+	return ret;
+}
+
+int proto_commit(struct proto *p, const void *src, size_t len, bool more, bool lazy,
+		 bool *signal)
+{
+	int ret;
+
+	*signal = false;
+	pthread_mutex_lock(&p->tx_lock);
+	if (!p->tx_reserved || len > p->tx_reserved_len) {
+		ret = -EINVAL;
+	} else {
+		p->tx_reserved = false;
+		if (len == 0)
+			ret = 0;
+		else if (p->tx.gen != p->tx_reserved_gen || unbound_error(p->state))
+			ret = unbound_error(p->state) ? unbound_error(p->state) : -ECONNRESET;
+		else
+			ret = pbuf_commit(&p->tx, src, len);
+		after_write(p, ret, more, lazy, signal);
+	}
 	pthread_mutex_unlock(&p->tx_lock);
 	return ret;
 }

@@ -73,6 +73,8 @@ struct proto {
 	struct proto_event events[PROTO_MAX_EVENTS];
 	unsigned int n_events;
 	bool notify;           /* ring the peer's doorbell */
+	bool tx_reserved;      /* a reservation is open (proto_reserve()) */
+	uint32_t tx_reserved_len, tx_reserved_gen;
 	uint64_t errors;       /* corruption and dropped messages */
 };
 
@@ -112,10 +114,48 @@ int proto_recv(struct proto *p, void *buf, size_t cap, bool drop_oversize);
 
 /**
  * proto_send() - spec 4.1 with our rules. Return: @len or a negative errno
- * (-EBUSY, -ENOTCONN, -EIO, -ENODATA, -EMSGSIZE, -ENOMEM, -EINVAL).
- * The caller rings the doorbell on success.
+ * (-EBUSY, -ENOTCONN, -EIO, -ENODATA, -EMSGSIZE, -ENOMEM, -EINVAL,
+ * -EINPROGRESS while a reservation is open).
+ * @more:   write only; publish with a later send or proto_kick()
+ * @lazy:   signal only a peer that may be idle (pbuf_publish())
+ * @signal: set when the caller must ring the doorbell
  */
-int proto_send(struct proto *p, const void *data, size_t len, uint32_t max_len);
+int proto_send(struct proto *p, const void *data, size_t len, uint32_t max_len, bool more,
+	       bool lazy, bool *signal);
+
+/** proto_tx_unpublished() - true if sends wait for a proto_kick(). */
+bool proto_tx_unpublished(struct proto *p);
+
+/** proto_kick() - publish what is pending; *@signal as proto_send(). */
+void proto_kick(struct proto *p, bool lazy, bool *signal);
+
+/**
+ * proto_reserve() - open a reservation of @len bytes; *@ptr is its place
+ * in the ring, or NULL if the caller must pass a copy to proto_commit().
+ * Return: 0 or as proto_send() (*@signal too: a full ring publishes).
+ */
+int proto_reserve(struct proto *p, size_t len, uint32_t max_len, bool lazy, void **ptr,
+		  bool *signal);
+
+/**
+ * proto_commit() - close the reservation with @len bytes (0: abandon),
+ * copying @src if not NULL. Return: @len, 0, -EINVAL (no reservation or
+ * @len above it), -ECONNRESET if the ring was re-initialised meanwhile,
+ * or as proto_send().
+ */
+int proto_commit(struct proto *p, const void *src, size_t len, bool more, bool lazy,
+		 bool *signal);
+
+/**
+ * proto_hold() - look at the next message in place, after those held.
+ * Return: its length with *@start its payload offset; -EAGAIN if none or
+ * after a state change (see the events); -ENOTSUP if it must be taken by
+ * proto_recv() (too long for @cap, or a fresh magic) and nothing is held.
+ */
+int proto_hold(struct proto *p, size_t cap, uint32_t *start);
+
+/** proto_release() - consume the held messages. Return: 0 or -ECONNRESET. */
+int proto_release(struct proto *p);
 
 /**
  * proto_tx_pending() - bytes we sent that the peer has not read.

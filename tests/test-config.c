@@ -163,6 +163,8 @@ static void test_config_full_two_instances(void **state)
 		"    peer-rx-buf-size: 256\n"
 		"    rx-buf-size: 1024\n"
 		"    auto-reopen: false\n"
+		"    spin-us: 50\n"
+		"    lazy-signal: true\n"
 		"  - name: Adsp_1.x-y\n"
 		"    compatible: \"zephyr,ipc-icmsg\"\n"
 		"    tx-region: { path: /dev/shm/adsp.bin, offset: 0x1000, size: 0X100 }\n"
@@ -208,6 +210,8 @@ static void test_config_full_two_instances(void **state)
 	assert_int_equal(a->peer_rx_buf_size, 256);
 	assert_int_equal(a->rx_buf_size, 1024);
 	assert_false(a->auto_reopen);
+	assert_int_equal(a->spin_us, 50);
+	assert_true(a->lazy_signal);
 	assert_true(a->create);
 
 	assert_string_equal(b->name, "Adsp_1.x-y");
@@ -230,6 +234,8 @@ static void test_config_full_two_instances(void **state)
 	assert_int_equal(b->rx_buf_size, 65535);
 	assert_true(b->auto_reopen);
 	assert_true(b->create);
+	assert_int_equal(b->spin_us, 0);
+	assert_false(b->lazy_signal);
 
 	/* Every instance of a loaded file passes the public check. */
 	assert_int_equal(icmsg_link_config_check(a, NULL, NULL), 0);
@@ -781,6 +787,12 @@ static void test_config_integers(void **state)
 		      ":6: instances[0].bond-timeout-ms: is too large (at most 4294967295)\n"
 		      ":7: instances[0].detect-grace-ms: is too large (at most 4294967295)\n"
 		      ":8: instances[0].bond-notify-max-ms: must be an integer, not a mapping");
+	expect_errors("instances:\n" INST("a")
+		      "    spin-us: 1000001\n"
+		      "    lazy-signal: sometimes\n",
+		      ":6: instances[0].spin-us: must be from 0 to 1000000 (one second of "
+		      "busy-waiting at most)\n"
+		      ":7: instances[0].lazy-signal: must be true or false, not 'sometimes'");
 	expect_errors("instances:\n"
 		      "  - name: a\n"
 		      "    tx-region: { path: a.bin, offset: 18446744073709551616, size: 0x100 }\n"

@@ -166,6 +166,20 @@ struct icmsg_link_config {
 	uint32_t rx_buf_size;                /**< our receive cap, 0 = any (0) */
 	bool auto_reopen;                    /**< re-open after unbound (true) */
 	bool create;                         /**< create missing files/FIFOs (true) */
+	/**
+	 * Poll the ring this long before sleeping, in the blocking helpers
+	 * and after each icmsg_link_process() that found work (0 = never
+	 * spin, the default). Trades CPU for latency; idle links still sleep.
+	 */
+	uint32_t spin_us;
+	/**
+	 * Ring the peer's doorbell only when it may have gone idle: when it
+	 * had read everything we published before (false, the default, rings
+	 * once per send as the spec requires). Safe with any peer that, like
+	 * Zephyr and libicmsg, re-reads wr_idx after a full barrier following
+	 * each packet it consumes.
+	 */
+	bool lazy_signal;
 };
 
 /** Set @p cfg to all defaults (no name, no regions, no doorbells). */
@@ -439,6 +453,49 @@ const char *icmsg_link_get_name(const struct icmsg_link *link);
  */
 int icmsg_link_send(struct icmsg_link *link, const void *data, size_t len);
 
+/** More messages follow at once: write this one, publish and signal later. */
+#define ICMSG_SEND_MORE 0x1u
+
+/**
+ * As icmsg_link_send(), with @p flags. With ICMSG_SEND_MORE the message is
+ * written into the ring but neither published nor signalled: the next send
+ * without the flag, icmsg_link_kick() or icmsg_link_flush() publishes the
+ * whole batch at once with one doorbell. A send that finds the ring full
+ * publishes what is pending first, so the peer can make room.
+ * @return as icmsg_link_send().
+ */
+int icmsg_link_send_flags(struct icmsg_link *link, const void *data, size_t len,
+			  unsigned int flags);
+
+/**
+ * Publish messages written with ICMSG_SEND_MORE and ring the peer's
+ * doorbell (with nothing pending it still rings: a signal without data is
+ * harmless, spec 1.3; lazy_signal may skip it as for a send).
+ * @return 0, or the doorbell's error.
+ */
+int icmsg_link_kick(struct icmsg_link *link);
+
+/**
+ * Reserve room for a message of up to @p len bytes and get a buffer to
+ * build it in: space in the tx ring itself when the region is ordinary
+ * memory and the room does not wrap, else a buffer of the link that
+ * icmsg_link_tx_commit() copies. Until the commit, other sends on this
+ * link get -EINPROGRESS.
+ * @return 0 with *@p buf set, or as icmsg_link_send().
+ */
+int icmsg_link_tx_reserve(struct icmsg_link *link, size_t len, void **buf);
+
+/**
+ * Send the reserved message with its final length @p len (1 to the
+ * reserved length; 0 abandons the reservation), with @p flags as
+ * icmsg_link_send_flags().
+ * @return @p len, 0 when abandoned, -EINVAL (no reservation, or @p len
+ *         above it), -ECONNRESET (the peer restarted and our ring was
+ *         re-initialised since the reservation: nothing was sent), or as
+ *         icmsg_link_send().
+ */
+int icmsg_link_tx_commit(struct icmsg_link *link, size_t len, unsigned int flags);
+
 /**
  * Take one message from the ring without blocking (links opened without a
  * received callback).
@@ -448,6 +505,30 @@ int icmsg_link_send(struct icmsg_link *link, const void *data, size_t len);
  *   received callback is set.
  */
 int icmsg_link_try_recv(struct icmsg_link *link, void *buf, size_t cap);
+
+/**
+ * Look at the next message in place without taking it (links opened
+ * without a received callback). Each call holds one more message; the
+ * ring space of held messages is handed back by icmsg_link_rx_release().
+ * *@p data points into shared memory when the region is ordinary memory
+ * and the message does not wrap (else into a copy of the link): the remote
+ * core can change those bytes while you read them, so copy what you parse.
+ * It stays valid until the release, or until a call that processes the
+ * link. At most ICMSG_RX_HOLD_MAX messages are held at a time.
+ * @return the message length, -ENOBUFS when ICMSG_RX_HOLD_MAX are held,
+ *         or as icmsg_link_try_recv().
+ */
+int icmsg_link_rx_hold(struct icmsg_link *link, const void **data);
+
+/** Most messages icmsg_link_rx_hold() holds at once. */
+#define ICMSG_RX_HOLD_MAX 64
+
+/**
+ * Take every held message: their ring space goes back to the peer.
+ * @return the number released (0 if none), or -ECONNRESET if the peer
+ *         re-initialised the ring meanwhile (the held data was void).
+ */
+int icmsg_link_rx_release(struct icmsg_link *link);
 
 /* Blocking helpers. timeout_ms < 0 waits forever. */
 
