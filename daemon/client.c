@@ -212,6 +212,28 @@ int client_flush(struct client *c)
 	return 0;
 }
 
+int client_send_direct(struct client *c, const struct iovec *iov, unsigned int n)
+{
+	struct mmsghdr mm[FLUSH_BATCH];
+	unsigned int i;
+	int sent;
+
+	if (n > FLUSH_BATCH)
+		n = FLUSH_BATCH;
+	memset(mm, 0, n * sizeof(mm[0]));
+	for (i = 0; i < n; i++) {
+		/* sendmmsg() only reads the iovecs. */
+		mm[i].msg_hdr.msg_iov = (struct iovec *)&iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	do {
+		sent = sendmmsg(c->fd, mm, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} while (sent < 0 && errno == EINTR);
+	if (sent < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+	return sent;
+}
+
 static int ensure_in_buf(struct client *c, size_t slot)
 {
 	unsigned int slots;

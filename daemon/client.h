@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <event2/event.h>
 
@@ -114,6 +115,15 @@ void client_drop_output(struct client *c);
  *         negative errno if the client is gone (EPIPE, ECONNRESET, ...).
  */
 int client_flush(struct client *c);
+
+/**
+ * client_send_direct() - with nothing queued, hand @n messages straight to
+ * the socket (one sendmmsg(), no copy of ours); the caller queues what it
+ * did not take.
+ * @return how many were taken (0 if the socket is full), or a negative
+ *         errno as client_flush().
+ */
+int client_send_direct(struct client *c, const struct iovec *iov, unsigned int n);
 
 /**
  * client_read() - read up to one batch of datagrams of at most @slot bytes

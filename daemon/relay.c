@@ -3,14 +3,17 @@
  * icmsgd relay: one ICMsg link fanned out to the clients of one socket.
  *
  * Ring to clients: the link is opened without a received callback, so
- * messages stay in the ring until relay_pump() takes them with
- * icmsg_link_try_recv(). Each message is stored once and queued (by
- * reference) for every client. While a client's queue is full under
+ * messages stay in the ring until relay_pump() holds a batch of them in
+ * place (icmsg_link_rx_hold()). A client with nothing queued gets the
+ * batch straight from the ring in one sendmmsg(); what a client cannot
+ * take now is copied once and queued (by reference) for it. The batch's
+ * ring space is released after that. While a client's queue is full under
  * "client-policy: wait" the pump simply stops taking: the remote core then
  * finds its ring full, which is the back-pressure the protocol has.
  *
- * Clients to ring: a batch of datagrams is read from one client and
- * written with icmsg_link_send(). When the ring is full or the link is not
+ * Clients to ring: a batch of datagrams is read from one client with
+ * recvmmsg() and written with ICMSG_SEND_MORE, then published with one
+ * doorbell (icmsg_link_kick()). When the ring is full or the link is not
  * bound, the rest of the batch stays with the client and no client socket
  * is read until it has gone in; the clients' own socket buffers then hold
  * (and eventually block) what they send. A reader never signals freed
@@ -40,8 +43,6 @@
 /* Messages taken from the ring per turn of the loop, so that one busy
  * instance cannot starve the others; the rest follows on the next turn. */
 #define PUMP_BUDGET 1024u
-/* Hand queued messages to the clients' sockets this often while pumping. */
-#define PUMP_FLUSH_EVERY 64u
 /* How long accepting pauses when the process runs out of descriptors. */
 #define ACCEPT_PAUSE_MS 100
 /* Clients per instance: each costs a descriptor, and while the link is
@@ -68,8 +69,6 @@ struct relay {
 
 	struct icmsg_link *link;
 	struct event *ev_link;
-	uint8_t *rxbuf;
-	size_t rxcap;
 	uint32_t max_send;
 
 	/* The "error" state: why, and the re-open back-off. */
@@ -364,14 +363,13 @@ static void drop_slow_client(struct relay *r, struct client *c)
 }
 
 /*
- * Flush @c. A client that closed (EPIPE, ECONNRESET) keeps being read until
- * end of file, so that what it sent before closing still reaches the ring;
- * only its queue towards it is dropped. Return: false if it was removed.
+ * After a send to @c returned @ret (as client_flush()). A client that
+ * closed (EPIPE, ECONNRESET) keeps being read until end of file, so that
+ * what it sent before closing still reaches the ring; only its queue
+ * towards it is dropped. Return: false if it was removed.
  */
-static bool flush_client(struct relay *r, struct client *c)
+static bool after_send(struct relay *r, struct client *c, int ret)
 {
-	int ret = client_flush(c);
-
 	if (ret == -EPIPE || ret == -ECONNRESET) {
 		client_drop_output(c);
 		if (c->full) {
@@ -393,6 +391,12 @@ static bool flush_client(struct relay *r, struct client *c)
 	return true;
 }
 
+/* Flush @c. Return: false if it was removed. */
+static bool flush_client(struct relay *r, struct client *c)
+{
+	return after_send(r, c, client_flush(c));
+}
+
 static void flush_all(struct relay *r)
 {
 	struct client *c, *next;
@@ -404,52 +408,90 @@ static void flush_all(struct relay *r)
 	}
 }
 
-/* Queue one message from the ring for every client. */
-static void fan_out(struct relay *r, const void *data, size_t len)
+/* Queue @m for @c within its limit and policy. Return: false if @c went. */
+static bool enqueue_for(struct relay *r, struct client *c, struct relay_msg *m)
 {
 	uint32_t limit = r->rcfg.client_queue_limit ? r->rcfg.client_queue_limit : 1;
+
+	if (c->q_len >= limit) {
+		/* Only reached under "disconnect": "wait" stops the pump
+		 * before a queue overflows. */
+		if (!flush_client(r, c))
+			return false;
+		if (c->q_len >= limit && r->rcfg.client_policy == ICMSG_CLIENT_DISCONNECT) {
+			drop_slow_client(r, c);
+			return false;
+		}
+	}
+	if (client_enqueue(c, m) < 0) {
+		remove_client(r, c, "dropped: out of memory");
+		return false;
+	}
+	if (c->q_len < limit)
+		return true;
+	if (!flush_client(r, c))
+		return false;
+	if (c->q_len >= limit && r->rcfg.client_policy == ICMSG_CLIENT_WAIT && !c->full) {
+		c->full = true;
+		r->n_full++;
+	}
+	return true;
+}
+
+/* A batch of messages held in the ring, and copies made of them. */
+struct batch {
+	struct iovec iov[ICMSG_RX_HOLD_MAX];
+	struct relay_msg *copy[ICMSG_RX_HOLD_MAX];
+	unsigned int n;
+};
+
+/* The copy of message @i of @b, made once for all the clients that need it. */
+static struct relay_msg *batch_copy(struct relay *r, struct batch *b, unsigned int i)
+{
+	if (!b->copy[i]) {
+		b->copy[i] = relay_msg_new(b->iov[i].iov_base, b->iov[i].iov_len);
+		if (!b->copy[i]) {
+			r->errors++;
+			log_printf(LOG_ERR, "instance %s: out of memory, message of %zu bytes "
+				   "lost", relay_name(r), b->iov[i].iov_len);
+		}
+	}
+	return b->copy[i];
+}
+
+/*
+ * Hand a batch from the ring to every client. A client with nothing queued
+ * gets it straight from the ring in one sendmmsg(); only what a client
+ * cannot take now is copied, once, and queued.
+ */
+static void fan_out(struct relay *r, struct batch *b)
+{
 	struct client *c, *next;
 	struct relay_msg *m;
+	unsigned int i;
+	int taken;
 
-	if (!r->head)
-		return; /* nobody listens: the message goes nowhere */
-	m = relay_msg_new(data, len);
-	if (!m) {
-		r->errors++;
-		log_printf(LOG_ERR, "instance %s: out of memory, message of %zu bytes lost",
-			   relay_name(r), len);
-		return;
-	}
 	for (c = r->head; c; c = next) {
 		next = c->next;
 		if (c->eof)
 			continue;
-		if (c->q_len >= limit) {
-			/* Only reached under "disconnect": "wait" stops the pump
-			 * before a queue overflows. */
-			if (!flush_client(r, c))
+		taken = 0;
+		if (c->q_len == 0) {
+			taken = client_send_direct(c, b->iov, b->n);
+			if (!after_send(r, c, taken < 0 ? taken : 0))
 				continue;
-			if (c->q_len >= limit &&
-			    r->rcfg.client_policy == ICMSG_CLIENT_DISCONNECT) {
-				drop_slow_client(r, c);
-				continue;
-			}
+			if (taken < 0)
+				continue; /* its output was dropped */
 		}
-		if (client_enqueue(c, m) < 0) {
-			remove_client(r, c, "dropped: out of memory");
-			continue;
-		}
-		if (c->q_len < limit)
-			continue;
-		if (!flush_client(r, c))
-			continue;
-		if (c->q_len >= limit && r->rcfg.client_policy == ICMSG_CLIENT_WAIT && !c->full) {
-			c->full = true;
-			r->n_full++;
+		for (i = (unsigned int)taken; i < b->n; i++) {
+			m = batch_copy(r, b, i);
+			if (m && !enqueue_for(r, c, m))
+				break;
 		}
 	}
 	/* The queues hold their own references now. */
-	relay_msg_unref(m);
+	for (i = 0; i < b->n; i++)
+		relay_msg_unref(b->copy[i]);
 }
 
 /* Errors reported per client and second; the counters count them all. */
@@ -512,12 +554,8 @@ static void ring_full(struct relay *r)
 	evtimer_add(r->ev_tx_retry, &tv);
 }
 
-/*
- * Write what @c sent into the ring, in order.
- * Return: 0 when all of it is in, -EAGAIN if the ring is full or the link
- * is not bound (the rest stays with @c).
- */
-static int push_client(struct relay *r, struct client *c)
+/* Write what @c sent into the ring, unpublished; count it in *@written. */
+static int push_more(struct relay *r, struct client *c, unsigned int *written)
 {
 	uint32_t len;
 	int ret;
@@ -541,7 +579,9 @@ static int push_client(struct relay *r, struct client *c)
 		}
 		if (!r->link)
 			return -EAGAIN;
-		ret = icmsg_link_send(r->link, client_in_data(c), len);
+		ret = icmsg_link_send_flags(r->link, client_in_data(c), len, ICMSG_SEND_MORE);
+		if (ret > 0)
+			(*written)++;
 		switch (ret) {
 		case -ENOMEM:
 			ring_full(r);
@@ -562,7 +602,8 @@ static int push_client(struct relay *r, struct client *c)
 			break;
 		default:
 			if (ret < 0) {
-				/* Sent; only the doorbell failed. */
+				/* Sent (a full ring published the batch);
+				 * only the doorbell failed. */
 				r->errors++;
 				log_printf(LOG_ERR, "instance %s: cannot ring the peer: %s",
 					   relay_name(r), strerror(-ret));
@@ -572,6 +613,27 @@ static int push_client(struct relay *r, struct client *c)
 		c->in_pos++;
 	}
 	return 0;
+}
+
+/*
+ * Write what @c sent into the ring, in order, and publish it with one
+ * doorbell. Return: 0 when all of it is in, -EAGAIN if the ring is full or
+ * the link is not bound (the rest stays with @c).
+ */
+static int push_client(struct relay *r, struct client *c)
+{
+	unsigned int written = 0;
+	int ret = push_more(r, c, &written), err;
+
+	if (written && r->link) {
+		err = icmsg_link_kick(r->link);
+		if (err < 0) {
+			r->errors++;
+			log_printf(LOG_ERR, "instance %s: cannot ring the peer: %s",
+				   relay_name(r), strerror(-err));
+		}
+	}
+	return ret;
 }
 
 /* Everything every client sent goes into the ring before reading more. */
@@ -717,9 +779,50 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 /* ------------------------------------------------------------------------ */
 /* Ring to clients                                                          */
 
+/* Hold up to a batch of messages in place. Return: how many, or a negative errno. */
+static int take_batch(struct relay *r, struct batch *b, unsigned int max)
+{
+	const void *data;
+	int n;
+
+	b->n = 0;
+	while (b->n < max) {
+		n = icmsg_link_rx_hold(r->link, &data);
+		if (n < 0)
+			return b->n ? (int)b->n : n;
+		b->iov[b->n].iov_base = (void *)data;
+		b->iov[b->n].iov_len = (size_t)n;
+		b->copy[b->n] = NULL;
+		b->n++;
+	}
+	return (int)b->n;
+}
+
+/*
+ * How many messages to take at once: under "wait" no client's queue may
+ * grow past its limit, whatever part of the batch it cannot take now.
+ */
+static unsigned int batch_room(const struct relay *r)
+{
+	uint32_t limit = r->rcfg.client_queue_limit ? r->rcfg.client_queue_limit : 1;
+	unsigned int room = ICMSG_RX_HOLD_MAX;
+	const struct client *c;
+
+	if (r->rcfg.client_policy != ICMSG_CLIENT_WAIT)
+		return room;
+	for (c = r->head; c; c = c->next) {
+		unsigned int left = c->q_len < limit ? limit - c->q_len : 0;
+
+		if (!c->eof && left < room)
+			room = left;
+	}
+	return room;
+}
+
 static void relay_pump(struct relay *r)
 {
 	unsigned int taken = 0;
+	struct batch b;
 	int n;
 
 	if (!r->link)
@@ -735,20 +838,27 @@ static void relay_pump(struct relay *r)
 			break;
 		}
 		r->rx_blocked = false;
-		if (taken == PUMP_BUDGET) {
+		if (taken >= PUMP_BUDGET) {
 			kick(r);
 			break;
 		}
-		n = icmsg_link_try_recv(r->link, r->rxbuf, r->rxcap);
+		n = batch_room(r);
+		if (n == 0)
+			break; /* a client is at its limit: n_full says so */
+		n = take_batch(r, &b, (unsigned int)n);
 		if (n < 0) {
 			if (n != -EAGAIN && n != -EBUSY && n != -ENOTCONN && n != -EIO)
 				log_printf(LOG_ERR, "instance %s: receive failed: %s",
 					   relay_name(r), strerror(-n));
 			break;
 		}
-		fan_out(r, r->rxbuf, (size_t)n);
-		if (++taken % PUMP_FLUSH_EVERY == 0)
-			flush_all(r);
+		fan_out(r, &b);
+		/* Their ring space goes back to the remote core only now. */
+		n = icmsg_link_rx_release(r->link);
+		if (n < 0)
+			log_printf(LOG_WARNING, "instance %s: %u messages read across a reset of "
+				   "the ring", relay_name(r), b.n);
+		taken += b.n;
 	}
 	flush_all(r);
 }
@@ -847,8 +957,6 @@ static void close_link(struct relay *r)
 	event_free(r->ev_link);
 	r->ev_link = NULL;
 	r->link = icmsg_link_close(r->link);
-	free(r->rxbuf);
-	r->rxbuf = NULL;
 	r->bonded = false;
 	relay_set_reading(r, false);
 	r->tx_blocked = false;
@@ -894,14 +1002,10 @@ static int open_link(struct relay *r)
 	if (ret < 0)
 		goto err_close;
 	ret = -ENOMEM;
-	r->rxcap = info.max_recv ? info.max_recv : 1;
-	r->rxbuf = malloc(r->rxcap);
-	if (!r->rxbuf)
-		goto err_close;
 	r->ev_link = event_new(r->env->base, icmsg_link_get_fd(link), EV_READ | EV_PERSIST,
 			       on_link_event, r);
 	if (!r->ev_link || event_add(r->ev_link, NULL) < 0)
-		goto err_free;
+		goto err_event;
 	r->link = link;
 	r->max_send = info.max_send;
 	r->max_recv = info.max_recv;
@@ -909,12 +1013,10 @@ static int open_link(struct relay *r)
 	r->rx_ring_size = info.rx_ring_size;
 	return 0;
 
-err_free:
+err_event:
 	if (r->ev_link)
 		event_free(r->ev_link);
 	r->ev_link = NULL;
-	free(r->rxbuf);
-	r->rxbuf = NULL;
 err_close:
 	icmsg_link_close(link);
 	snprintf(r->error, sizeof(r->error), "cannot set up: %s", strerror(-ret));
