@@ -19,11 +19,15 @@
 
 /* Read by icmsg_link_get_info() on any thread: relaxed atomics. */
 struct link_stats {
-	uint64_t tx_msgs, tx_bytes, rx_msgs, rx_bytes, bonds, unbinds, errors;
+	uint64_t rx_msgs, rx_bytes, bonds, unbinds, errors;
 	uint64_t doorbells_rung, doorbells_received;
 };
 
 #define STAT_ADD(link, field, v) __atomic_fetch_add(&(link)->st.field, (v), __ATOMIC_RELAXED)
+/* For counters changed only while processing is serialised (proc_lock):
+ * a plain add, published with a relaxed store for other readers. */
+#define STAT_ADD_RX(link, field, v) \
+	__atomic_store_n(&(link)->st.field, (link)->st.field + (v), __ATOMIC_RELAXED)
 #define STAT_GET(link, field) __atomic_load_n(&(link)->st.field, __ATOMIC_RELAXED)
 
 struct icmsg_link {
@@ -268,6 +272,15 @@ static void run_timers(struct icmsg_link *link, uint64_t now)
 	}
 	if (timerfd_settime(link->timerfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
 		link->timer_armed = next != UINT64_MAX;
+}
+
+/* Make the link fd readable at once (the timer fires, processing follows). */
+static void wake_soon(struct icmsg_link *link)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = 0, .tv_nsec = 1 } };
+
+	if (timerfd_settime(link->timerfd, 0, &its, NULL) == 0)
+		link->timer_armed = true;
 }
 
 /* ---- open / close ---- */
@@ -550,8 +563,8 @@ static int deliver(struct icmsg_link *link)
 	for (;;) {
 		n = proto_recv(&link->proto, link->rxbuf, link->rx_cap, true);
 		if (n > 0) {
-			STAT_ADD(link, rx_msgs, 1);
-			STAT_ADD(link, rx_bytes, (uint64_t)n);
+			STAT_ADD_RX(link, rx_msgs, 1);
+			STAT_ADD_RX(link, rx_bytes, (uint64_t)n);
 			did = 1;
 			link->cb.received(link, link->rxbuf, (size_t)n, link->userdata);
 			continue;
@@ -690,8 +703,8 @@ ICMSG_EXPORT int icmsg_link_get_info(const struct icmsg_link *link, struct icmsg
 	ret->max_recv = link->rx_cap;
 	ret->local_sid = ps.local_sid;
 	ret->remote_sid = ps.remote_sid;
-	ret->tx_msgs = STAT_GET(link, tx_msgs);
-	ret->tx_bytes = STAT_GET(link, tx_bytes);
+	ret->tx_msgs = __atomic_load_n(&link->proto.tx_msgs, __ATOMIC_RELAXED);
+	ret->tx_bytes = __atomic_load_n(&link->proto.tx_bytes, __ATOMIC_RELAXED);
 	ret->rx_msgs = STAT_GET(link, rx_msgs);
 	ret->rx_bytes = STAT_GET(link, rx_bytes);
 	ret->bonds = STAT_GET(link, bonds);
@@ -733,10 +746,6 @@ ICMSG_EXPORT int icmsg_link_send_flags(struct icmsg_link *link, const void *data
 		return -EINVAL;
 	ret = proto_send(&link->proto, data, len, link->max_send, flags & ICMSG_SEND_MORE,
 			 link->cfg.lazy_signal, &signal);
-	if (ret > 0) {
-		STAT_ADD(link, tx_msgs, 1);
-		STAT_ADD(link, tx_bytes, (uint64_t)len);
-	}
 	/* One signal per published send, after the index store (spec 4.1),
 	 * unless lazy_signal found the peer still reading. */
 	return ring_if(link, signal, ret);
@@ -784,10 +793,6 @@ ICMSG_EXPORT int icmsg_link_tx_commit(struct icmsg_link *link, size_t len, unsig
 		return -EINVAL;
 	ret = proto_commit(&link->proto, link->tx_bounced ? link->tx_bounce : NULL, len,
 			   flags & ICMSG_SEND_MORE, link->cfg.lazy_signal, &signal);
-	if (ret > 0) {
-		STAT_ADD(link, tx_msgs, 1);
-		STAT_ADD(link, tx_bytes, (uint64_t)len);
-	}
 	return ring_if(link, signal, ret);
 }
 
@@ -805,6 +810,18 @@ static int not_bound_error(enum icmsg_link_state st)
 	}
 }
 
+/*
+ * Nothing to take. Bound, that is all (busy-polling stays free of system
+ * calls); otherwise bonding may have restarted and its timers must run.
+ */
+static int empty_or_unbound(struct icmsg_link *link)
+{
+	if (proto_is_bound(&link->proto))
+		return -EAGAIN;
+	run_timers(link, now_ns());
+	return not_bound_error(public_state(link->proto.state));
+}
+
 static int try_recv_locked(struct icmsg_link *link, void *buf, size_t cap)
 {
 	int n;
@@ -815,8 +832,8 @@ static int try_recv_locked(struct icmsg_link *link, void *buf, size_t cap)
 			return not_bound_error(public_state(link->proto.state));
 		n = proto_recv(&link->proto, buf, cap, false);
 		if (n > 0) {
-			STAT_ADD(link, rx_msgs, 1);
-			STAT_ADD(link, rx_bytes, (uint64_t)n);
+			STAT_ADD_RX(link, rx_msgs, 1);
+			STAT_ADD_RX(link, rx_bytes, (uint64_t)n);
 			dispatch(link);
 			return n;
 		}
@@ -824,12 +841,8 @@ static int try_recv_locked(struct icmsg_link *link, void *buf, size_t cap)
 			return n;
 		/* Empty, or a state change: report it, and if we are bound
 		 * again the new session may already hold data. */
-		if (!dispatch(link)) {
-			run_timers(link, now_ns()); /* bonding may have restarted */
-			return proto_is_bound(&link->proto)
-				       ? -EAGAIN
-				       : not_bound_error(public_state(link->proto.state));
-		}
+		if (!dispatch(link))
+			return empty_or_unbound(link);
 	}
 }
 
@@ -878,8 +891,8 @@ static int hold_locked(struct icmsg_link *link, const void **data)
 			if (link->n_held++ == 0)
 				link->hold_gen = link->proto.rx.gen;
 			*data = held_place(link, start, (uint32_t)n);
-			STAT_ADD(link, rx_msgs, 1);
-			STAT_ADD(link, rx_bytes, (uint64_t)n);
+			STAT_ADD_RX(link, rx_msgs, 1);
+			STAT_ADD_RX(link, rx_bytes, (uint64_t)n);
 			return n;
 		}
 		if (n == -ENOTSUP) {
@@ -887,8 +900,8 @@ static int hold_locked(struct icmsg_link *link, const void **data)
 			 * which drops or acts on it (it holds nothing else). */
 			n = proto_recv(&link->proto, link->rxbuf, link->rx_cap, true);
 			if (n > 0) {
-				STAT_ADD(link, rx_msgs, 1);
-				STAT_ADD(link, rx_bytes, (uint64_t)n);
+				STAT_ADD_RX(link, rx_msgs, 1);
+				STAT_ADD_RX(link, rx_bytes, (uint64_t)n);
 				*data = link->rxbuf;
 				dispatch(link);
 				return n;
@@ -898,12 +911,8 @@ static int hold_locked(struct icmsg_link *link, const void **data)
 				continue;
 			}
 		}
-		if (!dispatch(link)) {
-			run_timers(link, now_ns());
-			return proto_is_bound(&link->proto) || link->n_held
-				       ? -EAGAIN
-				       : not_bound_error(public_state(link->proto.state));
-		}
+		if (!dispatch(link))
+			return link->n_held ? -EAGAIN : empty_or_unbound(link);
 	}
 }
 
@@ -935,6 +944,12 @@ static int release_locked(struct icmsg_link *link)
 		return -ECONNRESET;
 	ret = proto_release(&link->proto);
 	dispatch(link);
+	/* A peer using lazy-signal that published while we held saw us
+	 * behind and did not signal: make the fd readable ourselves, or a
+	 * caller that sleeps now would miss it (spec 6.2, re-arm). */
+	region_full_fence(); /* our rd_idx store, then the wr_idx load */
+	if (rx_waiting(link))
+		wake_soon(link);
 	return ret < 0 ? ret : (int)n;
 }
 

@@ -100,6 +100,7 @@ void pbuf_tx_init(struct pbuf *pb)
 {
 	pb->wr_local = 0;
 	pb->wr_published = 0;
+	pb->rd_seen = 0;
 	pb->gen++;
 	/* Exactly the two index words: bytes 4..7 may hold the peer's
 	 * handshake word (spec 2.7, trap 10). */
@@ -108,33 +109,44 @@ void pbuf_tx_init(struct pbuf *pb)
 	region_full_fence();
 }
 
+/* Free bytes for a new packet if the reader is at @rd (spec 2.6 step 3). */
+static uint32_t room(const struct pbuf *pb, uint32_t rd)
+{
+	return pb->l.len - occupied(pb, pb->wr_local, rd) - PBUF_IDX_SIZE;
+}
+
 /*
- * Room for a packet of @n payload bytes at wr_local, from one load of the
- * reader's rd_idx. Return: 0, or as pbuf_write().
+ * Room for a packet of @n payload bytes at wr_local. rd_idx is loaded
+ * (once, then validated) only when the value seen last leaves too little:
+ * the reader only ever frees space, and the line it writes is not pulled
+ * across cores for every packet. Return: 0, or as pbuf_write().
  */
 static int check_room(struct pbuf *pb, size_t n)
 {
-	uint32_t rd, free_space;
+	uint32_t rd;
 
 	if (n == 0)
 		return -ENODATA;
 	if (n > pbuf_max_payload(&pb->l))
 		return -EMSGSIZE;
-	/* Zephyr has a full barrier here (2.6 step 1); in coherent memory
-	 * the acquire load suffices: the space the reader handed back is
-	 * not written before its reads of it are done. */
-	if (pb->reg->io)
-		region_full_fence();
-	rd = region_load32(pb->reg, pb->l.rd_off);
-	if (!index_valid(pb, rd)) {
-		pb->problem = "rd_idx out of range or misaligned";
-		pb->bad_value = rd;
-		return -EINVAL;
+	if (n + PBUF_IDX_SIZE > room(pb, pb->rd_seen) || pb->reg->io || pb->problem) {
+		/* Zephyr has a full barrier here (2.6 step 1); in coherent
+		 * memory the acquire load suffices: the space the reader
+		 * handed back is not written before its reads of it are done. */
+		if (pb->reg->io)
+			region_full_fence();
+		rd = region_load32(pb->reg, pb->l.rd_off);
+		if (!index_valid(pb, rd)) {
+			pb->problem = "rd_idx out of range or misaligned";
+			pb->bad_value = rd;
+			return -EINVAL;
+		}
+		pb->rd_seen = rd;
+		if (n + PBUF_IDX_SIZE > room(pb, rd))
+			return -ENOMEM;
 	}
-	free_space = pb->l.len - occupied(pb, pb->wr_local, rd) - PBUF_IDX_SIZE;
-	if (n + PBUF_IDX_SIZE > free_space)
-		return -ENOMEM;
-	note_used(pb, occupied(pb, pb->wr_local, rd) + PBUF_IDX_SIZE + ROUND_UP((uint32_t)n, 4));
+	note_used(pb, occupied(pb, pb->wr_local, pb->rd_seen) + PBUF_IDX_SIZE +
+			      ROUND_UP((uint32_t)n, 4));
 	return 0;
 }
 
@@ -167,7 +179,15 @@ bool pbuf_publish(struct pbuf *pb)
 	pb->wr_published = pb->wr_local;
 	region_full_fence();
 	rd = region_load32(pb->reg, pb->l.rd_off);
-	return rd == before || !index_valid(pb, rd);
+	if (!index_valid(pb, rd)) {
+		/* The packets went to space known to be free; the link
+		 * faults, and writes load rd_idx again until then. */
+		pb->problem = "rd_idx out of range or misaligned";
+		pb->bad_value = rd;
+		return true;
+	}
+	pb->rd_seen = rd;
+	return rd == before;
 }
 
 int pbuf_write(struct pbuf *pb, const void *data, size_t n)
@@ -251,7 +271,17 @@ static int next_packet(struct pbuf *pb, uint32_t from, uint32_t *len, uint32_t *
 	uint32_t wr, occ, n;
 	uint8_t hdr[4];
 
+	if (pb->reg->io)
+		region_full_fence();
 	wr = region_load32(pb->reg, pb->l.wr_off);
+	if (wr == from && !pb->reg->io) {
+		/* Empty is decided after a full barrier that follows our last
+		 * rd_idx store (spec 2.8 steps 1, 11): a writer that found us
+		 * still reading and did not signal (lazy-signal) is seen here.
+		 * Packets in between need only the acquire load. */
+		region_full_fence();
+		wr = region_load32(pb->reg, pb->l.wr_off);
+	}
 	if (!index_valid(pb, wr)) {
 		pb->problem = "wr_idx out of range or misaligned";
 		pb->bad_value = wr;
@@ -301,9 +331,11 @@ static int consume(struct pbuf *pb, uint32_t start, uint32_t n)
 	pb->rd_local = next;
 	pb->rd_hold = next;
 	/* Release: our payload reads are done before the writer may reuse
-	 * the space (2.8 step 11, ours). */
+	 * the space (2.8 step 11, ours). The full barrier after it comes
+	 * before next_packet() decides the ring is empty. */
 	region_store32(pb->reg, pb->l.rd_off, next);
-	region_full_fence();
+	if (pb->reg->io)
+		region_full_fence();
 	pb->rd_published = next;
 	return 0;
 }

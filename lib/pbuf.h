@@ -53,6 +53,7 @@ struct pbuf {
 	struct pbuf_layout l;
 	uint32_t wr_local;     /* writer: next write offset */
 	uint32_t wr_published; /* writer: last value we stored into wr_idx */
+	uint32_t rd_seen;      /* writer: last rd_idx loaded (validated) */
 	uint32_t rd_local;     /* reader: next read offset */
 	uint32_t rd_hold;      /* reader: end of the packets held in place */
 	uint32_t rd_published; /* reader: last value we stored into rd_idx */
@@ -99,7 +100,9 @@ int pbuf_write_unpublished(struct pbuf *pb, const void *data, size_t n);
  * pbuf_publish() - store wr_idx for everything written so far, then a full
  * barrier, then look at rd_idx.
  * Return: true if the reader may be idle: it had read everything published
- * before (or its rd_idx is invalid). A reader that was still behind
+ * before, or its rd_idx is invalid (then pb->problem says so, and every
+ * write loads rd_idx again). A write loads rd_idx only when the value seen
+ * last leaves too little room, so this is where a corrupt one is found. A reader that was still behind
  * re-reads wr_idx after a full barrier once it consumes a packet (spec 2.8
  * steps 1 and 11), so it will see this store without a signal.
  */

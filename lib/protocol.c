@@ -683,8 +683,12 @@ static int send_check(struct proto *p, size_t len, uint32_t max_len)
 static void after_write(struct proto *p, int ret, bool more, bool lazy, bool *signal)
 {
 	*signal = false;
-	if (ret > 0)
+	if (ret > 0) {
 		p->tx_clean = false;
+		/* Counted under the lock: no atomic read-modify-write. */
+		__atomic_store_n(&p->tx_msgs, p->tx_msgs + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->tx_bytes, p->tx_bytes + (uint64_t)ret, __ATOMIC_RELAXED);
+	}
 	if ((ret > 0 && !more) || (ret == -ENOMEM && pbuf_unpublished(&p->tx)))
 		publish(p, lazy, signal);
 }

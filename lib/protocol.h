@@ -74,6 +74,7 @@ struct proto {
 	unsigned int n_events;
 	bool notify;           /* ring the peer's doorbell */
 	bool tx_reserved;      /* a reservation is open (proto_reserve()) */
+	uint64_t tx_msgs, tx_bytes; /* written under tx_lock, read relaxed */
 	uint32_t tx_reserved_len, tx_reserved_gen;
 	uint64_t errors;       /* corruption and dropped messages */
 };
