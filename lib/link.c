@@ -623,7 +623,10 @@ static int process_locked(struct icmsg_link *link)
 		STAT_ADD(link, doorbells_received, (uint64_t)err);
 		did = 1;
 	}
-	if (read(link->timerfd, &expirations, sizeof(expirations)) == sizeof(expirations))
+	/* A disarmed timerfd is never readable (setting it clears the count):
+	 * no system call for it on a wake-up by the doorbell. */
+	if (link->timer_armed &&
+	    read(link->timerfd, &expirations, sizeof(expirations)) == sizeof(expirations))
 		did = 1;
 
 	now = now_ns();
