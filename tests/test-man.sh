@@ -94,7 +94,7 @@ done
 # prints (an option removed from the program, a typo). Options of other
 # programs that the page mentions are listed here.
 st=0
-others="check-config"
+others="check-config strip-unneeded"
 sort -u "$WORK/all" >"$WORK/known"
 grep -oE -- '\\-\\-[A-Za-z0-9]([A-Za-z0-9]|\\-)*' "$PAGE" |
 	sed -e 's/\\-/-/g' -e 's/^--//' | sort -u >"$WORK/named"

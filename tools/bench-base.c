@@ -6,24 +6,22 @@
  * - An ideal single-producer single-consumer ring in a shared file, both
  *   processes mapping it: ICMsg's packet format (a 4-byte header holding a
  *   big-endian 16-bit length, payload padded to 4 bytes), indices on
- *   cache lines of their own, busy polling, no doorbell.
+ *   cache lines of their own, busy polling, no doorbell. Streams, and
+ *   round trips over two such rings.
  * - The same ring with a FIFO doorbell byte written per message; the
  *   reader blocks in poll() when the ring is empty.
  * - A bare FIFO ping-pong of one byte: the floor of a doorbell round trip.
  * - AF_UNIX SOCK_SEQPACKET between two processes, as icmsgd's clients use.
+ * (The relay through a third process is in bench-relay.c.)
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -31,129 +29,48 @@
 
 #define RING_HDR 128u /* rd_idx at 0, wr_idx at 64: one cache line each */
 #define RING_FILE_SIZE (RING_HDR + BENCH_RING_SIZE)
-/* Spins between yields: busy polling must not starve the other process
- * when the machine has fewer free CPUs than the two need. */
-#define SPIN_YIELD 0x3ffu
-#define SPIN_CHECK 0xfffffu /* spins between looks at the clock */
-
-uint64_t bench_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-int bench_stream_got(const struct bench_case *c, struct bench_result *r, const char *what,
-		     const uint8_t *buf, size_t len)
-{
-	uint64_t now;
-
-	if (len != c->size || bench_seq(buf) != r->expect) {
-		cli_errf("bench: %s message %u out of order or cut", what, r->expect);
-		return -EBADMSG;
-	}
-	r->expect++;
-	now = bench_now_ns();
-	if (!r->t0) {
-		r->t0 = now;
-		r->end = now + (uint64_t)c->duration_ms * 1000000u;
-		return 0;
-	}
-	r->msgs++;
-	r->ns = now - r->t0;
-	return now >= r->end;
-}
-
-void bench_rtt_start(const struct bench_case *c, struct bench_result *r)
-{
-	r->t0 = bench_now_ns();
-	r->end = r->t0 + (uint64_t)c->duration_ms * 1000000u;
-}
-
-bool bench_rtt_next(struct bench_result *r, uint64_t *ret_t)
-{
-	*ret_t = bench_now_ns();
-	return *ret_t < r->end;
-}
-
-void bench_rtt_done(struct bench_result *r)
-{
-	r->ns = bench_now_ns() - r->t0;
-	r->msgs = r->n_rtt;
-}
-
-int bench_add_rtt(struct bench_result *r, uint64_t t)
-{
-	uint64_t ns = bench_now_ns() - t;
-
-	if (r->n_rtt == r->cap_rtt) {
-		size_t cap = r->cap_rtt ? r->cap_rtt * 2 : 4096;
-		uint64_t *p = realloc(r->rtt, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		r->rtt = p;
-		r->cap_rtt = cap;
-	}
-	r->rtt[r->n_rtt++] = ns;
-	return 0;
-}
-
-void bench_fill(uint8_t *buf, size_t len, uint32_t seq)
-{
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)(seq + i);
-	if (len >= 4)
-		memcpy(buf, &seq, 4);
-}
-
-uint32_t bench_seq(const uint8_t *buf)
-{
-	uint32_t seq;
-
-	memcpy(&seq, buf, 4);
-	return seq;
-}
-
-pid_t bench_fork(int (*fn)(const struct bench_case *c), const struct bench_case *c)
-{
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		cli_errf("bench: fork: %s", strerror(errno));
-		return -errno;
-	}
-	if (pid == 0)
-		_exit(fn(c));
-	return pid;
-}
-
-void bench_reap(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
+/* Where ring N starts in the file: mmap() offsets are whole pages, and
+ * pages are at most 64 KiB. */
+#define RING_STRIDE ((RING_FILE_SIZE + 0xffffu) & ~0xffffu)
 
 /* ------------------------------------------------------------------------ */
 /* The ideal ring                                                           */
 
+/* Ring 0 carries the parent's messages, ring 1 the echoes of a round trip. */
 struct ring {
 	uint8_t *map;
 	_Atomic uint32_t *rd, *wr;
 	uint8_t *data;
-	int bell; /* FIFO doorbell, -1 for none */
+	uint32_t idx; /* our copy of the index we own */
+	int bell;     /* FIFO doorbell, -1 for none */
 };
 
-static int ring_open(const struct bench_case *c, bool doorbell, struct ring *r)
+/* A fresh file for @n rings, all indices 0. */
+static int ring_create(const struct bench_case *c, unsigned int n)
 {
-	int fd = open(c->region, O_RDWR);
+	int fd = open(c->region, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int err = 0;
 
-	r->bell = -1;
 	if (fd < 0)
 		return -errno;
-	r->map = mmap(NULL, RING_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (ftruncate(fd, (off_t)RING_STRIDE * n) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Map ring @which of the file; @doorbell: with the FIFO doorbell. */
+static int ring_open(const struct bench_case *c, unsigned int which, bool doorbell,
+		     struct ring *r)
+{
+	int fd = open(c->region, O_RDWR | O_CLOEXEC);
+
+	r->bell = -1;
+	r->idx = 0;
+	if (fd < 0)
+		return -errno;
+	r->map = mmap(NULL, RING_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		      (off_t)RING_STRIDE * which);
 	close(fd);
 	if (r->map == MAP_FAILED)
 		return -errno;
@@ -199,31 +116,55 @@ static void ring_get(const struct ring *r, uint32_t off, uint8_t *dst, uint32_t 
 	memcpy(dst + first, r->data, len - first);
 }
 
+/* Write one message if there is room. @return true if written. */
+static bool ring_write(struct ring *r, const uint8_t *buf, uint32_t len)
+{
+	uint32_t need = 4 + pad4(len), wr = r->idx, used;
+	uint8_t hdr[4] = { (uint8_t)(len >> 8), (uint8_t)len, 0, 0 };
+
+	used = (wr - atomic_load_explicit(r->rd, memory_order_acquire)) % BENCH_RING_SIZE;
+	if (BENCH_RING_SIZE - used - 4 < need)
+		return false;
+	memcpy(r->data + wr, hdr, 4);
+	ring_put(r, (wr + 4) % BENCH_RING_SIZE, buf, len);
+	r->idx = (wr + need) % BENCH_RING_SIZE;
+	atomic_store_explicit(r->wr, r->idx, memory_order_release);
+	return true;
+}
+
+/* Take one message of at most @cap bytes. @return its length, 0 if the
+ * ring is empty, -EBADMSG if it is longer. */
+static int ring_read(struct ring *r, uint8_t *buf, uint32_t cap)
+{
+	uint32_t rd = r->idx, len;
+
+	if (atomic_load_explicit(r->wr, memory_order_acquire) == rd)
+		return 0;
+	len = (uint32_t)r->data[rd] << 8 | r->data[rd + 1];
+	if (len > cap)
+		return -EBADMSG;
+	ring_get(r, (rd + 4) % BENCH_RING_SIZE, buf, len);
+	r->idx = (rd + 4 + pad4(len)) % BENCH_RING_SIZE;
+	atomic_store_explicit(r->rd, r->idx, memory_order_release);
+	return (int)len;
+}
+
 /* Child: write numbered messages, spinning while the ring is full. */
 static int ring_writer(const struct bench_case *c, bool doorbell)
 {
+	struct bench_spin spin = { 0 };
 	struct ring r;
 	uint8_t *buf = malloc(c->size);
-	uint32_t need = 4 + pad4(c->size), wr, rd, used, seq = 0, spins = 0;
-	uint8_t hdr[4] = { (uint8_t)(c->size >> 8), (uint8_t)c->size, 0, 0 };
+	uint32_t seq = 0;
 
-	if (!buf || ring_open(c, doorbell, &r) < 0)
+	if (!buf || ring_open(c, 0, doorbell, &r) < 0)
 		return 1;
-	wr = atomic_load_explicit(r.wr, memory_order_relaxed);
 	for (;;) {
 		bench_fill(buf, c->size, seq);
-		for (;;) {
-			rd = atomic_load_explicit(r.rd, memory_order_acquire);
-			used = (wr - rd) % BENCH_RING_SIZE;
-			if (BENCH_RING_SIZE - used - 4 >= need)
-				break;
-			if ((++spins & SPIN_YIELD) == 0)
-				sched_yield();
-		}
-		memcpy(r.data + wr, hdr, 4);
-		ring_put(&r, (wr + 4) % BENCH_RING_SIZE, buf, c->size);
-		wr = (wr + need) % BENCH_RING_SIZE;
-		atomic_store_explicit(r.wr, wr, memory_order_release);
+		while (!ring_write(&r, buf, c->size))
+			if (bench_spin_idle(&spin) < 0)
+				return 1;
+		bench_spin_reset(&spin);
 		if (r.bell >= 0 && write(r.bell, "", 1) < 0 && errno != EAGAIN)
 			return 1;
 		seq++;
@@ -259,75 +200,130 @@ static int ring_wait_bell(const struct ring *r)
 	return 0;
 }
 
+/* Wait for ring @r to have something: spin, or sleep on its doorbell. */
+static int ring_idle(struct ring *r, struct bench_spin *spin)
+{
+	return r->bell >= 0 ? ring_wait_bell(r) : bench_spin_idle(spin);
+}
+
 int bench_ring_stream(const struct bench_case *c, bool doorbell, struct bench_result *r)
 {
+	struct bench_spin spin = { 0 };
 	struct ring ring;
 	uint8_t *buf = malloc(c->size);
-	uint64_t stall;
-	uint32_t rd = 0, wr, len, seen = 0, spins = 0;
-	pid_t pid;
-	int err, fd;
+	pid_t pid = -1;
+	int err, n = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	fd = open(c->region, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, RING_FILE_SIZE) < 0) {
-		err = -errno;
-		if (fd >= 0)
-			close(fd);
-		free(buf);
-		return err;
-	}
-	close(fd);
-	err = ring_open(c, doorbell, &ring);
+	err = ring_create(c, 1);
+	if (err == 0)
+		err = ring_open(c, 0, doorbell, &ring);
 	if (err < 0) {
 		free(buf);
 		return err;
 	}
 	pid = bench_fork(doorbell ? ring_writer_bell : ring_writer_spin, c);
-	if (pid < 0) {
-		ring_close(&ring);
-		free(buf);
-		return (int)pid;
-	}
-	stall = bench_now_ns() + (uint64_t)BENCH_STALL_MS * 1000000u;
-	for (;;) {
-		wr = atomic_load_explicit(ring.wr, memory_order_acquire);
-		if (wr == rd) {
-			if (doorbell) {
-				err = ring_wait_bell(&ring);
-				if (err < 0)
-					break;
-			} else if ((++spins & SPIN_YIELD) == 0) {
-				sched_yield();
-				if ((spins & SPIN_CHECK) == 0 && seen != r->expect) {
-					seen = r->expect;
-					stall = bench_now_ns() + (uint64_t)BENCH_STALL_MS * 1000000u;
-				} else if ((spins & SPIN_CHECK) == 0 && bench_now_ns() > stall) {
-					err = -ETIMEDOUT;
-					break;
-				}
-			}
+	err = pid < 0 ? (int)pid : 0;
+	while (err == 0) {
+		n = ring_read(&ring, buf, c->size);
+		if (n == 0) {
+			err = ring_idle(&ring, &spin);
 			continue;
 		}
-		len = (uint32_t)ring.data[rd] << 8 | ring.data[rd + 1];
-		if (len != c->size) {
-			cli_errf("bench: ring message %u has length %u", r->expect, len);
-			err = -EBADMSG;
-			break;
-		}
-		ring_get(&ring, (rd + 4) % BENCH_RING_SIZE, buf, len);
-		rd = (rd + 4 + pad4(len)) % BENCH_RING_SIZE;
-		atomic_store_explicit(ring.rd, rd, memory_order_release);
-		err = bench_stream_got(c, r, "ring", buf, len);
-		if (err)
-			break;
+		bench_spin_reset(&spin);
+		err = n < 0 ? n : bench_stream_got(c, r, "ring", buf, (uint32_t)n);
 	}
+	if (err == -EBADMSG && n < 0)
+		cli_errf("bench: ring message %u is too long", r->expect);
 	bench_reap(pid);
 	ring_close(&ring);
 	free(buf);
 	return err < 0 ? err : 0; /* 1: the duration passed */
 }
+
+/* Child of a round trip: take from ring 0, write it back into ring 1. */
+static int ring_echo(const struct bench_case *c)
+{
+	struct bench_spin spin = { 0 };
+	struct ring in, out;
+	uint8_t *buf = malloc(c->size);
+	int n;
+
+	if (!buf || ring_open(c, 0, false, &in) < 0 || ring_open(c, 1, false, &out) < 0)
+		return 1;
+	for (;;) {
+		n = ring_read(&in, buf, c->size);
+		if (n < 0)
+			return 1;
+		if (n == 0) {
+			if (bench_spin_idle(&spin) < 0)
+				return 1;
+			continue;
+		}
+		bench_spin_reset(&spin);
+		while (!ring_write(&out, buf, (uint32_t)n))
+			if (bench_spin_idle(&spin) < 0)
+				return 1;
+	}
+}
+
+/* One round trip: send @buf on @out, spin until its echo is back on @in. */
+static int ring_round_trip(struct ring *out, struct ring *in, const uint8_t *buf,
+			   uint8_t *back, uint32_t size)
+{
+	struct bench_spin spin = { 0 };
+	int n;
+
+	while (!ring_write(out, buf, size))
+		if (bench_spin_idle(&spin) < 0)
+			return -ETIMEDOUT;
+	while ((n = ring_read(in, back, size)) == 0)
+		if (bench_spin_idle(&spin) < 0)
+			return -ETIMEDOUT;
+	if (n != (int)size || memcmp(buf, back, size) != 0)
+		return -EBADMSG;
+	return 0;
+}
+
+int bench_ring_rtt(const struct bench_case *c, struct bench_result *r)
+{
+	struct ring out, in;
+	uint8_t *buf = malloc(c->size), *back = malloc(c->size);
+	uint64_t t;
+	uint32_t seq = 0;
+	pid_t pid = -1;
+	int err = buf && back ? 0 : -ENOMEM;
+
+	if (err == 0)
+		err = ring_create(c, 2);
+	if (err == 0)
+		err = ring_open(c, 0, false, &out);
+	if (err == 0 && (err = ring_open(c, 1, false, &in)) < 0)
+		ring_close(&out);
+	if (err < 0)
+		goto out;
+	pid = bench_fork(ring_echo, c);
+	err = pid < 0 ? (int)pid : 0;
+	bench_rtt_start(c, r);
+	while (err == 0 && bench_rtt_next(r, &t)) {
+		bench_fill(buf, c->size, seq++);
+		err = ring_round_trip(&out, &in, buf, back, c->size);
+		if (err == 0)
+			err = bench_add_rtt(r, t);
+	}
+	bench_rtt_done(r);
+	if (err == -EBADMSG)
+		cli_errf("bench: ring echo %u differs from what was sent", seq - 1);
+	bench_reap(pid);
+	ring_close(&out);
+	ring_close(&in);
+out:
+	free(buf);
+	free(back);
+	return err;
+}
+
 
 /* ------------------------------------------------------------------------ */
 /* FIFO ping-pong                                                           */
