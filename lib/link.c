@@ -274,15 +274,6 @@ static void run_timers(struct icmsg_link *link, uint64_t now)
 		link->timer_armed = next != UINT64_MAX;
 }
 
-/* Make the link fd readable at once (the timer fires, processing follows). */
-static void wake_soon(struct icmsg_link *link)
-{
-	struct itimerspec its = { .it_value = { .tv_sec = 0, .tv_nsec = 1 } };
-
-	if (timerfd_settime(link->timerfd, 0, &its, NULL) == 0)
-		link->timer_armed = true;
-}
-
 /* ---- open / close ---- */
 
 /* Replace the borrowed string *s by an owned copy. */
@@ -945,14 +936,12 @@ static int release_locked(struct icmsg_link *link)
 	/* The ring was re-initialised under the held messages. */
 	if (link->hold_gen != link->proto.rx.gen)
 		return -ECONNRESET;
+	/* A peer using lazy-signal that published while we held saw us
+	 * behind and did not signal: the caller must look again before it
+	 * sleeps (icmsg_link_rx_hold() says so). Making the fd readable here
+	 * instead cost a system call per batch to every busy reader. */
 	ret = proto_release(&link->proto);
 	dispatch(link);
-	/* A peer using lazy-signal that published while we held saw us
-	 * behind and did not signal: make the fd readable ourselves, or a
-	 * caller that sleeps now would miss it (spec 6.2, re-arm). */
-	region_full_fence(); /* our rd_idx store, then the wr_idx load */
-	if (rx_waiting(link))
-		wake_soon(link);
 	return ret < 0 ? ret : (int)n;
 }
 

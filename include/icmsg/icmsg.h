@@ -515,6 +515,9 @@ int icmsg_link_try_recv(struct icmsg_link *link, void *buf, size_t cap);
  * core can change those bytes while you read them, so copy what you parse.
  * It stays valid until the release, or until a call that processes the
  * link. At most ICMSG_RX_HOLD_MAX messages are held at a time.
+ * Sleep on the link fd only after -EAGAIN with nothing held: release, then
+ * call again. A peer with lazy signalling does not ring a reader it sees
+ * still holding messages, which may be all that is left to tell it.
  * @return the message length, -ENOBUFS when ICMSG_RX_HOLD_MAX are held,
  *         or as icmsg_link_try_recv().
  */
