@@ -128,6 +128,10 @@ if m.get("status") == "ok":
         fail("memory without VmRSS <= VmHWM:", json.dumps(m))
     if m.get("instances") != 16 or m.get("target_kib") != 4096:
         fail("memory of another setup:", json.dumps(m))
+    # Idle links sleep: a busy loop would show about idle_s of CPU.
+    if not (m.get("idle_s", 0) >= 1 and m.get("idle_cpu_daemon_s", 1) < 0.1
+            and m.get("idle_cpu_peer_s", 1) < 0.1):
+        fail("CPU used while idle:", json.dumps(m))
 elif icmsgd or m.get("status") != "skipped" or m.get("reason") != "icmsgd not found":
     fail("no memory measurement:", json.dumps(m))
 ' || st=1

@@ -85,6 +85,7 @@ static int write_instance(FILE *f, unsigned int i, uint32_t region, uint32_t pee
 		       "    tx-region: { path: ipc%u.bin, offset: %u, size: %u }\n"
 		       "    mboxes: { rx: ipc%u.rx.fifo, tx: ipc%u.tx.fifo }\n"
 		       "    peer-rx-buf-size: %u\n"
+		       "    lazy-signal: true\n"
 		       "    socket: { mode: 0600 }\n",
 		       i, i, region, i, region, region, i, i, peer_rx);
 }
@@ -441,6 +442,10 @@ int bench_daemon_rtt(const struct bench_case *c, struct bench_result *r)
 /* ------------------------------------------------------------------------ */
 /* Memory                                                                   */
 
+/* How long the bound instances sit idle while their CPU time is read:
+ * one clock tick is 10 ms, so 1 s shows a 1 % load. */
+#define IDLE_MS 1000
+
 /* VmRSS and VmHWM of @pid in KiB. */
 static int read_rss(pid_t pid, struct bench_rss *ret)
 {
@@ -463,6 +468,49 @@ static int read_rss(pid_t pid, struct bench_rss *ret)
 	return ret->rss_kib ? 0 : -ENODATA;
 }
 
+/* User plus system CPU seconds @pid has used so far, or -1. */
+static double cpu_used_s(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long utime, stime;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* The name in parentheses may hold spaces: fields start after it. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &utime, &stime) != 2)
+		return -1;
+	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Idle means no CPU: measure it over @ms with every instance bound. */
+static int measure_idle(struct bench_rss *ret, int ms)
+{
+	double d0 = cpu_used_s(dr.daemon), p0 = cpu_used_s(dr.peer), d1, p1;
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	d1 = cpu_used_s(dr.daemon);
+	p1 = cpu_used_s(dr.peer);
+	if (d0 < 0 || p0 < 0 || d1 < 0 || p1 < 0)
+		return -ENODATA;
+	ret->idle_s = ms / 1000.0;
+	ret->idle_cpu_daemon_s = d1 - d0;
+	ret->idle_cpu_peer_s = p1 - p0;
+	return 0;
+}
+
 int bench_daemon_rss(const struct bench_case *c, struct bench_rss *ret)
 {
 	int err = write_config(c, BENCH_RSS_INSTANCES, RSS_REGION, 0);
@@ -476,6 +524,11 @@ int bench_daemon_rss(const struct bench_case *c, struct bench_rss *ret)
 		err = read_rss(dr.daemon, ret);
 		if (err < 0)
 			cli_errf("bench: /proc/%d/status: %s", (int)dr.daemon, strerror(-err));
+	}
+	if (err == 0) {
+		err = measure_idle(ret, IDLE_MS);
+		if (err < 0)
+			cli_errf("bench: /proc/%d/stat: %s", (int)dr.daemon, strerror(-err));
 	}
 	daemon_end();
 	return err;

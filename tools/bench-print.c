@@ -81,6 +81,10 @@ static void print_rss(const struct bench *b)
 	printf("VmRSS %llu KiB, VmHWM %llu KiB (target <= %u KiB: %s)\n",
 	       (unsigned long long)b->rss.rss_kib, (unsigned long long)b->rss.hwm_kib,
 	       RSS_TARGET_KIB, b->rss.rss_kib <= RSS_TARGET_KIB ? "met" : "missed");
+	printf("idle, %d instances bound for %.1f s: icmsgd used %.2f s of CPU, the peer's %d "
+	       "libicmsg links %.2f s\n",
+	       BENCH_RSS_INSTANCES, b->rss.idle_s, b->rss.idle_cpu_daemon_s, BENCH_RSS_INSTANCES,
+	       b->rss.idle_cpu_peer_s);
 }
 
 /* "write 1.00, read 0.50, ...": the top calls per message. */
@@ -227,6 +231,9 @@ static void json_memory(const struct bench *b)
 	printf("{\"instances\":%d", BENCH_RSS_INSTANCES);
 	json_u64("vm_rss_kib", b->rss.rss_kib, done);
 	json_u64("vm_hwm_kib", b->rss.hwm_kib, done);
+	json_num("idle_s", b->rss.idle_s, done);
+	json_num("idle_cpu_daemon_s", b->rss.idle_cpu_daemon_s, done);
+	json_num("idle_cpu_peer_s", b->rss.idle_cpu_peer_s, done);
 	printf(",\"target_kib\":%u", RSS_TARGET_KIB);
 	json_str("status", status_names[b->rss_status]);
 	json_str("reason", done ? NULL : b->rss_why);

@@ -224,6 +224,9 @@ int bench_daemon_rtt(const struct bench_case *c, struct bench_result *r);
 struct bench_rss {
 	uint64_t rss_kib; /* VmRSS */
 	uint64_t hwm_kib; /* VmHWM: the peak */
+	/* CPU time icmsgd and the peer (16 links of libicmsg) used while
+	 * all instances sat bound and idle for idle_s seconds. */
+	double idle_s, idle_cpu_daemon_s, idle_cpu_peer_s;
 	const char *why;  /* as struct bench_result's */
 };
 
