@@ -1099,6 +1099,11 @@ static void on_link_event(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* Messages to clients first, then the doorbell's drain: a reply
+	 * reaches its client a system call earlier. relay_sync() pumps
+	 * again after the processing, so no signal is missed. */
+	if (relay_is_bound(r))
+		relay_pump(r);
 	ret = icmsg_link_process(r->link);
 	if (ret < 0) {
 		/* A local failure (the doorbell): start over with a new link. */

@@ -603,6 +603,11 @@ static int process_locked(struct icmsg_link *link)
 
 	/* Whatever was held in place is taken now (icmsg_link_rx_hold()). */
 	release_locked(link);
+	/* Bound, the messages come first: an answer from the callback then
+	 * leaves before the system call that drains the doorbell. The ring
+	 * is read again after the drain, so no signal is missed. */
+	if (link->cb.received && proto_is_bound(&link->proto) && deliver(link))
+		did = 1;
 
 	/* Drain first, then look at shared memory: a signal raised after the
 	 * drain wakes us again (spec 6.2). */
@@ -1027,6 +1032,7 @@ static bool spin_left(const struct icmsg_link *link, uint64_t *until, uint64_t d
 ICMSG_EXPORT int icmsg_link_recv(struct icmsg_link *link, void *buf, size_t cap, int timeout_ms)
 {
 	uint64_t deadline = deadline_of(timeout_ms), spin_until = 0;
+	bool woken = false;
 	int ret;
 
 	if (!link || link->cb.received)
@@ -1040,10 +1046,16 @@ ICMSG_EXPORT int icmsg_link_recv(struct icmsg_link *link, void *buf, size_t cap,
 		if (ret == -EAGAIN && link->cfg.spin_us && spin_left(link, &spin_until, deadline))
 			continue;
 		spin_until = 0;
-		ret = wait_fd(link, deadline, 0);
-		if (ret < 0)
-			return ret;
-		ret = icmsg_link_process(link);
+		/* After a wake-up the ring was read first (the message is
+		 * returned a system call earlier), then the link processed,
+		 * then the ring read again before the next sleep. */
+		if (woken) {
+			woken = false;
+			ret = icmsg_link_process(link);
+		} else {
+			ret = wait_fd(link, deadline, 0);
+			woken = ret == 0;
+		}
 		if (ret < 0)
 			return ret;
 	}
