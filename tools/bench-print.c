@@ -153,6 +153,11 @@ void bench_print_table(const struct bench *b)
 		snprintf(per, sizeof(per), "%d ms", b->duration_ms);
 	printf("icmsg-cli bench: %s per case, payload sizes in bytes, libicmsg %s\n", per,
 	       icmsg_version_string());
+	if (b->pinned >= 0)
+		printf("two-process cases pinned to CPUs %d and %d; relay and icmsgd cases "
+		       "unpinned\n", b->pinned / 1000, b->pinned % 1000);
+	else if (b->pinned == -1)
+		printf("fewer than two CPUs: nothing pinned, busy-polling cases share one\n");
 	printf("%-28s %6s %6s %11s %9s %9s %9s %7s  %s\n", "what", "region", "size", "msgs/s",
 	       "MB/s", "rtt med", "rtt p99", "cpu s", "vs baseline");
 	for (size_t i = 0; i < b->n_rows; i++)

@@ -129,6 +129,47 @@ uint32_t bench_seq(const uint8_t *buf)
 /* ------------------------------------------------------------------------ */
 /* Processes                                                                */
 
+/* The CPU of a pinned case's child, or -1; the CPUs the process had. */
+static int pin_child = -1;
+static cpu_set_t pin_saved;
+
+static void pin_to(int cpu)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
+int bench_pin_begin(void)
+{
+	int cpu, first = -1;
+
+	if (sched_getaffinity(0, sizeof(pin_saved), &pin_saved) < 0)
+		return -1;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &pin_saved))
+			continue;
+		if (first < 0) {
+			first = cpu;
+			continue;
+		}
+		pin_child = cpu;
+		pin_to(first);
+		return first * 1000 + cpu;
+	}
+	return -1;
+}
+
+void bench_pin_end(void)
+{
+	if (pin_child < 0)
+		return;
+	pin_child = -1;
+	sched_setaffinity(0, sizeof(pin_saved), &pin_saved);
+}
+
 pid_t bench_fork(int (*fn)(const struct bench_case *c), const struct bench_case *c)
 {
 	pid_t parent = getpid(), pid = fork();
@@ -143,6 +184,8 @@ pid_t bench_fork(int (*fn)(const struct bench_case *c), const struct bench_case 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(1);
+		if (pin_child >= 0)
+			pin_to(pin_child);
 		_exit(fn(c));
 	}
 	return pid;

@@ -125,6 +125,17 @@ uint32_t bench_seq(const uint8_t *buf);
  */
 pid_t bench_fork(int (*fn)(const struct bench_case *c), const struct bench_case *c);
 
+/**
+ * bench_pin_begin() - for a case of two processes: run this one on one CPU
+ * and the child bench_fork() starts next on another, so that two busy
+ * sides never share one and cases compare alike.
+ * @return the two CPUs as a * 1000 + b, or -1 with fewer than two allowed.
+ */
+int bench_pin_begin(void);
+
+/** bench_pin_end() - this process back on the CPUs it had. */
+void bench_pin_end(void);
+
 /** bench_reap() - SIGKILL @pid and wait for it; nothing for @pid <= 0. */
 void bench_reap(pid_t pid);
 
@@ -385,6 +396,7 @@ struct bench_sys_row {
  *             this long (0: no limit); @sys_why: why they are not counted
  */
 struct bench {
+	int pinned; /* CPUs of two-process cases, as bench_pin_begin(); -2: none ran */
 	int duration_ms;
 	uint64_t count;
 	bool json;
