@@ -23,6 +23,7 @@
 #include "json.h"
 #include "log.h"
 #include "notify.h"
+#include "privilege.h"
 #include "relay.h"
 #include "util.h"
 
@@ -58,6 +59,7 @@ struct daemon {
 	bool stopping;  /* SIGTERM seen */
 	bool draining;  /* every relay shut down: exit once their input is in */
 	char status[80];
+	char *user, *group; /* daemon.user and .group in force, NULL if none */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -443,6 +445,11 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Signals                                                                  */
 
+static bool same_name(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 static void on_hup(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -469,6 +476,10 @@ static void on_hup(evutil_socket_t fd, short what, void *arg)
 	}
 	/* A control socket that cannot move keeps the old one: logged. */
 	apply_daemon_section(d, cfg);
+	if (!same_name(icmsg_config_get_daemon(cfg)->user, d->user) ||
+	    !same_name(icmsg_config_get_daemon(cfg)->group, d->group))
+		log_printf(LOG_WARNING, "daemon.user and daemon.group take effect at the next "
+				       "start, not at a reload");
 	d->reloading = true;
 	apply_instances(d, cfg);
 	d->reloading = false;
@@ -645,7 +656,35 @@ static void daemon_free(struct daemon *d)
 		event_free(d->ev_deadline);
 	if (d->base)
 		event_base_free(d->base);
+	free(d->user);
+	free(d->group);
 	notify_close();
+}
+
+/*
+ * daemon.user and daemon.group: give up root now that every socket listens
+ * and every link is open. What a reload or a retried open needs later is
+ * done with the user's rights (docs/security.md).
+ */
+static int drop_privileges(struct daemon *d, const struct icmsg_daemon_config *dc)
+{
+	char why[256];
+	int ret;
+
+	ret = privilege_drop(dc->user, dc->group, why, sizeof(why));
+	if (ret < 0) {
+		log_printf(LOG_ERR, "%s", why);
+		return ret;
+	}
+	if (!dc->user)
+		return 0;
+	d->user = strdup(dc->user);
+	d->group = dc->group ? strdup(dc->group) : NULL;
+	if (!d->user || (dc->group && !d->group))
+		return -ENOMEM;
+	log_printf(LOG_NOTICE, "running as user %s (uid %u), group %u", dc->user,
+		   (unsigned int)getuid(), (unsigned int)getgid());
+	return 0;
 }
 
 static int run(struct daemon *d)
@@ -689,6 +728,9 @@ static int run(struct daemon *d)
 		goto out;
 	if (start_all(d, cfg) < 0)
 		goto err_oom;
+	/* Asked not to run as root: not starting beats running as root. */
+	if (drop_privileges(d, icmsg_config_get_daemon(cfg)) < 0)
+		goto out;
 	log_printf(LOG_NOTICE, "%s %s running: %zu instances", PROG, ICMSG_VERSION, d->n_relays);
 	icmsg_config_free(cfg);
 	cfg = NULL;

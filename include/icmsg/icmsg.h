@@ -294,6 +294,11 @@ struct icmsg_daemon_config {
 	const char *control_socket;   /**< default <runtime-dir>/control.sock */
 	uint32_t control_mode;        /**< default 0660 */
 	const char *control_group;    /**< group name or NULL */
+	/** Run as this user (name or number) once every instance is open;
+	 *  NULL: stay as started. */
+	const char *user;
+	/** ...and this group; NULL: the user's primary group. */
+	const char *group;
 };
 
 /** The daemon section (defaults if the file has none). Never NULL. */
