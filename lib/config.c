@@ -92,7 +92,7 @@ struct icmsg_config {
 	size_t count;
 	struct config_entry *entries;
 	struct icmsg_daemon_config daemon; /* points to the strings below */
-	char *runtime_dir, *control_socket, *control_group;
+	char *runtime_dir, *control_socket, *control_group, *user, *group;
 };
 
 /* What icmsg_config_get_daemon() gives without a configuration. */
@@ -125,6 +125,8 @@ ICMSG_EXPORT struct icmsg_config *icmsg_config_free(struct icmsg_config *cfg)
 		free(cfg->runtime_dir);
 		free(cfg->control_socket);
 		free(cfg->control_group);
+		free(cfg->user);
+		free(cfg->group);
 		free(cfg);
 	}
 	return NULL;
@@ -829,6 +831,21 @@ static char *join_dir(const char *dir, const char *rel)
 	return s;
 }
 
+/* True if @path has a ".." component: a relative path could leave its base. */
+static bool has_dotdot(const char *path)
+{
+	const char *p = path;
+
+	for (;;) {
+		if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0'))
+			return true;
+		p = strchr(p, '/');
+		if (!p)
+			return false;
+		p++;
+	}
+}
+
 /*
  * socket_path() - resolve socket path @rel (relative ones against the
  * runtime directory) into @ret and check that it fits in sun_path, else
@@ -842,6 +859,12 @@ static bool socket_path(struct loader *ld, const char *rel, const char *key, uns
 	char q[PATH_QUOTE_BUF];
 	char *s;
 
+	if (rel[0] != '/' && has_dotdot(rel)) {
+		add_error(ld, line, key, "a relative socket path must stay under "
+			  "daemon.runtime-dir: no '..' components (write an absolute path to "
+			  "put it elsewhere)");
+		return false;
+	}
 	if (rel[0] != '/' && !ld->rd_ok)
 		return false;
 	s = rel[0] == '/' ? strdup(rel) : join_dir(ld->cfg->runtime_dir, rel);
@@ -1850,13 +1873,15 @@ static void check_shared_sockets(struct loader *ld)
 	}
 }
 
-enum { D_RUNTIME_DIR, D_CONTROL_SOCKET, D_CONTROL_MODE, D_CONTROL_GROUP };
+enum { D_RUNTIME_DIR, D_CONTROL_SOCKET, D_CONTROL_MODE, D_CONTROL_GROUP, D_USER, D_GROUP };
 
 static const struct key_spec daemon_keys[] = {
 	{ "runtime-dir", false, D_RUNTIME_DIR },
 	{ "control-socket", false, D_CONTROL_SOCKET },
 	{ "control-mode", false, D_CONTROL_MODE },
 	{ "control-group", false, D_CONTROL_GROUP },
+	{ "user", false, D_USER },
+	{ "group", false, D_GROUP },
 };
 
 /*
@@ -1950,6 +1975,10 @@ static void parse_daemon(struct loader *ld, const yaml_node_t *n, unsigned int l
 	if (values[D_CONTROL_GROUP])
 		parse_account(ld, values[D_CONTROL_GROUP], "daemon.control-group",
 			      lines[D_CONTROL_GROUP], &cfg->control_group);
+	if (values[D_USER])
+		parse_account(ld, values[D_USER], "daemon.user", lines[D_USER], &cfg->user);
+	if (values[D_GROUP])
+		parse_account(ld, values[D_GROUP], "daemon.group", lines[D_GROUP], &cfg->group);
 }
 
 /* Make room for @n more instances, zeroed. */
@@ -2285,6 +2314,8 @@ ICMSG_EXPORT int icmsg_config_load_files(const char *const *paths, size_t n_path
 	cfg->daemon.runtime_dir = cfg->runtime_dir;
 	cfg->daemon.control_socket = cfg->control_socket;
 	cfg->daemon.control_group = cfg->control_group;
+	cfg->daemon.user = cfg->user;
+	cfg->daemon.group = cfg->group;
 	*ret = cfg;
 	return 0;
 }

@@ -1953,8 +1953,12 @@ static void test_config_daemon_section(void **state)
 			"  control-socket: ctl/c.sock\n"
 			"  control-mode: 0600\n"
 			"  control-group: icmsg\n"
+			"  user: icmsgd\n"
+			"  group: '1234'\n"
 			"instances:\n" INST("a"));
 	d = icmsg_config_get_daemon(cfg);
+	assert_string_equal(d->user, "icmsgd");
+	assert_string_equal(d->group, "1234");
 	/* Trailing slashes go: the daemon prints and joins it. */
 	assert_string_equal(d->runtime_dir, "/tmp/rd");
 	assert_string_equal(d->control_socket, "/tmp/rd/ctl/c.sock");
@@ -1965,6 +1969,8 @@ static void test_config_daemon_section(void **state)
 
 	cfg = expect_ok("daemon: { control-socket: /srv/ctl.sock }\ninstances: []\n");
 	d = icmsg_config_get_daemon(cfg);
+	assert_null(d->user);
+	assert_null(d->group);
 	assert_string_equal(d->runtime_dir, "/run/icmsgd");
 	assert_string_equal(d->control_socket, "/srv/ctl.sock");
 	icmsg_config_free(cfg);
@@ -2152,6 +2158,12 @@ static void test_config_daemon_rules(void **state)
 		      ":4: daemon.control-mode: must be an octal mode written with a leading 0 or "
 		      "0o (e.g. 0660), not '660'\n"
 		      ":5: daemon.control-group: must not be empty");
+	expect_errors("daemon:\n"
+		      "  user: 'root;x'\n"
+		      "  group: ''\n"
+		      "instances: []\n",
+		      ":2: daemon.user: may contain only A-Z, a-z, 0-9, '_', '.' and '-'\n"
+		      ":3: daemon.group: must not be empty");
 	expect_errors("daemon: [a]\ninstances: []\n",
 		      ":1: daemon: must be a mapping, not a sequence");
 	expect_errors("daemon:\ninstances: []\n",
@@ -2217,11 +2229,14 @@ static void test_config_socket_reused(void **state)
 		      INST("d")
 		      "    socket: { path: /tmp/rd/c.sock }\n",
 		      ":12: instances[1].socket.path: socket path '/tmp/rd//./a.sock' already "
-		      "used by instances[0].socket.path (line 3)");
+		      "used by instances[0].socket.path (line 3)\n"
+		      ":17: instances[2].socket.path: a relative socket path must stay under "
+		      "daemon.runtime-dir: no '..' components (write an absolute path to put it "
+		      "elsewhere)");
 	/*
-	 * c and d: ".." is not folded, it may cross a symlink. Two instances
-	 * of the same name share a default socket path, but that is reported
-	 * once, as a duplicate name (test_config_duplicate_names).
+	 * c: a relative path does not leave the runtime directory. Two
+	 * instances of the same name share a default socket path, but that is
+	 * reported once, as a duplicate name (test_config_duplicate_names).
 	 */
 }
 
@@ -2457,7 +2472,10 @@ static void test_config_drop_in_socket_reused(void **state)
 			    "instances[0].socket.path (main.yaml:9)\n"
 			    "conf.d/b.yaml:12: instances[1].socket.path: socket path "
 			    "'/tmp/icmsgd-test/ctl.sock' is the control socket "
-			    "(daemon.control-socket)");
+			    "(daemon.control-socket)\n"
+			    "conf.d/b.yaml:17: instances[2].socket.path: a relative socket path must "
+			    "stay under daemon.runtime-dir: no '..' components (write an absolute "
+			    "path to put it elsewhere)");
 }
 
 static void test_config_drop_in_daemon_refused(void **state)
