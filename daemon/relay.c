@@ -476,6 +476,8 @@ static void fan_out(struct relay *r, struct batch *b)
 		if (c->eof)
 			continue;
 		taken = 0;
+		if (c->out_dead)
+			continue; /* it closed with our messages unread */
 		if (c->q_len == 0) {
 			taken = client_send_direct(c, b->iov, b->n);
 			if (!after_send(r, c, taken < 0 ? taken : 0))

@@ -62,6 +62,8 @@ struct icmsg_link {
 	uint8_t *hold_arena;
 	uint32_t hold_used, hold_gen;
 	unsigned int n_held;
+	bool rxbuf_held; /* one held message was taken the copying way */
+	unsigned int budget; /* messages the processing call under way may deliver */
 
 	/* bonding timers (spec 3.7) */
 	bool bonding, timeout_logged, timer_armed;
@@ -272,6 +274,15 @@ static void run_timers(struct icmsg_link *link, uint64_t now)
 	}
 	if (timerfd_settime(link->timerfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
 		link->timer_armed = next != UINT64_MAX;
+}
+
+/* Make the link fd readable at once (the timer fires, processing follows). */
+static void wake_soon(struct icmsg_link *link)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = 0, .tv_nsec = 1 } };
+
+	if (timerfd_settime(link->timerfd, 0, &its, NULL) == 0)
+		link->timer_armed = true;
 }
 
 /* ---- open / close ---- */
@@ -547,13 +558,23 @@ ICMSG_EXPORT int icmsg_link_get_fd(const struct icmsg_link *link)
 	return link ? link->epfd : -1;
 }
 
+/*
+ * Messages one processing call delivers at most: a peer that writes as
+ * fast as we read must not keep the call (and the caller's event loop)
+ * forever. The rest is delivered by the next call; the fd says so.
+ */
+#define DELIVER_BUDGET 4096u
+
 static int deliver(struct icmsg_link *link)
 {
 	int n, did = 0;
 
 	for (;;) {
+		if (link->budget == 0)
+			return did;
 		n = proto_recv(&link->proto, link->rxbuf, link->rx_cap, true);
 		if (n > 0) {
+			link->budget--;
 			STAT_ADD_RX(link, rx_msgs, 1);
 			STAT_ADD_RX(link, rx_bytes, (uint64_t)n);
 			did = 1;
@@ -581,15 +602,21 @@ static bool rx_waiting(struct icmsg_link *link)
 	       pbuf_shared_wr(&link->proto.rx) != link->proto.rx.rd_hold;
 }
 
+/* One processing call spins this many spin-us periods at most, so that a
+ * peer that never pauses cannot keep it from the doorbell, the timers and
+ * the caller's other work. */
+#define SPIN_PERIODS_MAX 8
+
 /* Spin up to spin-us for more messages after the last one (callback mode). */
 static void spin_deliver(struct icmsg_link *link)
 {
-	uint64_t span = (uint64_t)link->cfg.spin_us * 1000, until = now_ns() + span;
+	uint64_t span = (uint64_t)link->cfg.spin_us * 1000, now = now_ns();
+	uint64_t until = now + span, end = now + SPIN_PERIODS_MAX * span;
 
-	while (now_ns() < until) {
+	while ((now = now_ns()) < until && link->budget) {
 		if (rx_waiting(link)) {
 			deliver(link);
-			until = now_ns() + span;
+			until = now + span < end ? now + span : end;
 		} else {
 			cpu_relax();
 		}
@@ -601,11 +628,10 @@ static int process_locked(struct icmsg_link *link)
 	uint64_t expirations, now;
 	int did = 0, err;
 
-	/* Whatever was held in place is taken now (icmsg_link_rx_hold()). */
-	release_locked(link);
 	/* Bound, the messages come first: an answer from the callback then
 	 * leaves before the system call that drains the doorbell. The ring
 	 * is read again after the drain, so no signal is missed. */
+	link->budget = DELIVER_BUDGET;
 	if (link->cb.received && proto_is_bound(&link->proto) && deliver(link))
 		did = 1;
 
@@ -635,6 +661,10 @@ static int process_locked(struct icmsg_link *link)
 			spin_deliver(link);
 	}
 	run_timers(link, now);
+	/* Stopped early with messages waiting: the fd must stay readable,
+	 * as the doorbell that announced them is drained (spec 6.2). */
+	if (link->budget == 0 && rx_waiting(link))
+		wake_soon(link);
 	/* The rings were processed anyway; a broken doorbell is still an
 	 * error the caller must hear of. */
 	return err < 0 ? err : did;
@@ -859,7 +889,8 @@ ICMSG_EXPORT int icmsg_link_try_recv(struct icmsg_link *link, void *buf, size_t 
 	return ret;
 }
 
-/* The place of a held message: in the ring, or copied to the arena. */
+/* The place of a held message: in the ring, or copied to the arena (NULL
+ * if it is full: cannot happen while pbuf keeps holds inside the ring). */
 static const void *held_place(struct icmsg_link *link, uint32_t start, uint32_t n)
 {
 	const void *place = pbuf_place(&link->proto.rx, start, n);
@@ -867,7 +898,8 @@ static const void *held_place(struct icmsg_link *link, uint32_t start, uint32_t 
 
 	if (place)
 		return place;
-	/* Held messages never add up to more than the ring holds. */
+	if (n > link->proto.rx.l.len - link->hold_used)
+		return NULL;
 	copy = link->hold_arena + link->hold_used;
 	pbuf_copy_out(&link->proto.rx, start, copy, n);
 	link->hold_used += n;
@@ -887,18 +919,28 @@ static int hold_locked(struct icmsg_link *link, const void **data)
 			return -ENOBUFS;
 		n = proto_hold(&link->proto, link->rx_cap, &start);
 		if (n > 0) {
+			*data = held_place(link, start, (uint32_t)n);
+			if (!*data) {
+				pbuf_unhold(&link->proto.rx, start);
+				return -EAGAIN; /* release, then look again */
+			}
 			if (link->n_held++ == 0)
 				link->hold_gen = link->proto.rx.gen;
-			*data = held_place(link, start, (uint32_t)n);
 			STAT_ADD_RX(link, rx_msgs, 1);
 			STAT_ADD_RX(link, rx_bytes, (uint64_t)n);
 			return n;
 		}
 		if (n == -ENOTSUP) {
 			/* Too long, or a fresh magic: taken the copying way,
-			 * which drops or acts on it (it holds nothing else). */
+			 * which drops or acts on it. The copy buffer is one:
+			 * a second such message waits for a release. */
+			if (link->rxbuf_held)
+				return -EAGAIN;
 			n = proto_recv(&link->proto, link->rxbuf, link->rx_cap, true);
 			if (n > 0) {
+				if (link->n_held++ == 0)
+					link->hold_gen = link->proto.rx.gen;
+				link->rxbuf_held = true;
 				STAT_ADD_RX(link, rx_msgs, 1);
 				STAT_ADD_RX(link, rx_bytes, (uint64_t)n);
 				*data = link->rxbuf;
@@ -938,6 +980,7 @@ static int release_locked(struct icmsg_link *link)
 		return 0;
 	link->n_held = 0;
 	link->hold_used = 0;
+	link->rxbuf_held = false;
 	/* The ring was re-initialised under the held messages. */
 	if (link->hold_gen != link->proto.rx.gen)
 		return -ECONNRESET;
@@ -1113,13 +1156,14 @@ ICMSG_EXPORT int icmsg_link_flush(struct icmsg_link *link, int timeout_ms)
 
 	if (!link)
 		return -EINVAL;
-	/* What ICMSG_SEND_MORE left unpublished could never be read. */
-	if (proto_tx_unpublished(&link->proto)) {
-		ret = icmsg_link_kick(link);
-		if (ret < 0)
-			return ret;
-	}
 	for (;;) {
+		/* What ICMSG_SEND_MORE left unpublished, here or on another
+		 * thread meanwhile, could never be read. */
+		if (proto_tx_unpublished(&link->proto)) {
+			ret = icmsg_link_kick(link);
+			if (ret < 0)
+				return ret;
+		}
 		ret = proto_tx_pending(&link->proto);
 		if (ret <= 0)
 			return ret;

@@ -145,8 +145,6 @@ static int check_room(struct pbuf *pb, size_t n)
 		if (n + PBUF_IDX_SIZE > room(pb, rd))
 			return -ENOMEM;
 	}
-	note_used(pb, occupied(pb, pb->wr_local, pb->rd_seen) + PBUF_IDX_SIZE +
-			      ROUND_UP((uint32_t)n, 4));
 	return 0;
 }
 
@@ -187,6 +185,9 @@ bool pbuf_publish(struct pbuf *pb)
 		return true;
 	}
 	pb->rd_seen = rd;
+	/* The high-water mark from a fresh rd_idx only: the cached one may
+	 * lag and overstate it. */
+	note_used(pb, occupied(pb, pb->wr_local, rd));
 	return rd == before;
 }
 
@@ -293,6 +294,19 @@ static int next_packet(struct pbuf *pb, uint32_t from, uint32_t *len, uint32_t *
 	if (from == pb->rd_local) {
 		pb->used_before = occ;
 		note_used(pb, occ);
+	} else {
+		/* Past packets held in place: wr_idx must still lie ahead of
+		 * them, seen from rd_local, or a packet could be "found" that
+		 * overlaps them and goes round the ring again. */
+		uint32_t held = occupied(pb, from, pb->rd_local);
+		uint32_t ahead = occupied(pb, wr, pb->rd_local);
+
+		if (ahead < held) {
+			pb->problem = "wr_idx moved back behind packets being read";
+			pb->bad_value = wr;
+			return -EBADMSG;
+		}
+		occ = ahead - held;
 	}
 	region_read(pb->reg, pb->l.data_off + from, hdr, sizeof(hdr));
 	n = (uint32_t)hdr[0] << 8 | hdr[1];

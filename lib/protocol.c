@@ -678,8 +678,9 @@ static int send_check(struct proto *p, size_t len, uint32_t max_len)
 	return len > max_len ? -EMSGSIZE : 0;
 }
 
-/* After a write: publish unless more follows; a full ring publishes what
- * is pending so that the reader can make room. */
+/* After a write: publish unless more follows. A full ring publishes what
+ * is pending so that the reader can make room, and a send without the
+ * flag publishes the batch even if that send itself failed. */
 static void after_write(struct proto *p, int ret, bool more, bool lazy, bool *signal)
 {
 	*signal = false;
@@ -689,7 +690,8 @@ static void after_write(struct proto *p, int ret, bool more, bool lazy, bool *si
 		__atomic_store_n(&p->tx_msgs, p->tx_msgs + 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&p->tx_bytes, p->tx_bytes + (uint64_t)ret, __ATOMIC_RELAXED);
 	}
-	if ((ret > 0 && !more) || (ret == -ENOMEM && pbuf_unpublished(&p->tx)))
+	if ((ret > 0 && !more) ||
+	    ((ret == -ENOMEM || (ret < 0 && !more)) && pbuf_unpublished(&p->tx)))
 		publish(p, lazy, signal);
 }
 

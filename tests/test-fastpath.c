@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -495,6 +497,46 @@ static void test_hold_wrapped_message_is_copied(void **state)
 	duo_close(&d);
 }
 
+/*
+ * A hostile writer moves wr_idx back behind what we hold, so that a
+ * length checked against it alone would let packets go round the ring
+ * again (and copies of wrapped ones overflow the link's arena).
+ */
+static void test_hold_refuses_wr_moved_behind(void **state)
+{
+	static uint8_t first[1000];
+	struct duo d;
+	const void *m;
+	uint8_t *map;
+	uint32_t L = 4096 - 8, from, n = L - 8, *rd, *wr;
+	int fd;
+
+	(void)state;
+	duo_open(&d, 4096, false);
+	fd = open(d.p.file, O_RDWR);
+	assert_true(fd >= 0);
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(map != MAP_FAILED);
+	rd = (uint32_t *)(void *)map;
+	wr = (uint32_t *)(void *)(map + 4);
+	/* One honest message, held in place. */
+	assert_int_equal(icmsg_link_send(d.l[0], first, sizeof(first)), (int)sizeof(first));
+	assert_int_equal(icmsg_link_rx_hold(d.l[1], &m), (int)sizeof(first));
+	/* Then a packet as long as the ring allows, ending just behind the
+	 * held one: checked against wr_idx alone it would look whole. */
+	from = (__atomic_load_n(rd, __ATOMIC_ACQUIRE) + 4 + sizeof(first)) % L;
+	map[8 + from] = (uint8_t)(n >> 8);
+	map[8 + from + 1] = (uint8_t)n;
+	map[8 + from + 2] = 0;
+	map[8 + from + 3] = 0;
+	__atomic_store_n(wr, (from + L - 4) % L, __ATOMIC_RELEASE);
+	assert_int_equal(icmsg_link_rx_hold(d.l[1], &m), -EAGAIN);
+	assert_int_equal(icmsg_link_rx_release(d.l[1]), 1);
+	munmap(map, 4096);
+	duo_close(&d);
+}
+
 static void test_hold_drops_oversize(void **state)
 {
 	struct duo d;
@@ -518,6 +560,147 @@ static void test_hold_drops_oversize(void **state)
 	assert_int_equal(icmsg_link_rx_hold(d.l[1], &m), 4);
 	assert_memory_equal(m, "next", 4);
 	assert_int_equal(icmsg_link_rx_release(d.l[1]), 1);
+	duo_close(&d);
+}
+
+static void test_hold_survives_other_calls(void **state)
+{
+	struct duo d;
+	const void *m;
+	uint32_t used;
+
+	(void)state;
+	duo_open(&d, 4096, false);
+	assert_int_equal(icmsg_link_send(d.l[0], "kept", 4), 4);
+	used = tx_used(d.l[0]);
+	assert_int_equal(icmsg_link_rx_hold(d.l[1], &m), 4);
+	/* A sender's blocking calls process the link: they must not hand
+	 * back what a reader holds. */
+	assert_int_equal(icmsg_link_flush(d.l[1], 10), 0);
+	assert_true(icmsg_link_process(d.l[1]) >= 0);
+	assert_int_equal(tx_used(d.l[0]), used);
+	assert_memory_equal(m, "kept", 4);
+	assert_int_equal(icmsg_link_rx_release(d.l[1]), 1);
+	assert_int_equal(tx_used(d.l[0]), 0);
+	duo_close(&d);
+}
+
+static void test_failed_send_publishes_the_batch(void **state)
+{
+	static uint8_t big[70000];
+	struct icmsg_link_info info;
+	struct duo d;
+	uint8_t fill[2000] = { 0 }, buf[2100];
+
+	(void)state;
+	duo_open(&d, 8192, false);
+	assert_int_equal(icmsg_link_send_flags(d.l[0], "a", 1, ICMSG_SEND_MORE), 1);
+	assert_int_equal(icmsg_link_send(d.l[0], big, sizeof(big)), -EMSGSIZE);
+	expect_msg(d.l[1], "a");
+	/* The high-water mark counts what the ring held, not a stale view. */
+	assert_int_equal(icmsg_link_send(d.l[0], fill, sizeof(fill)), (int)sizeof(fill));
+	assert_int_equal(icmsg_link_try_recv(d.l[1], buf, sizeof(buf)), (int)sizeof(fill));
+	assert_int_equal(icmsg_link_send(d.l[0], fill, sizeof(fill)), (int)sizeof(fill));
+	assert_int_equal(icmsg_link_get_info(d.l[0], &info), 0);
+	assert_true(info.tx_used_max <= 2 * 2004);
+	assert_true(info.tx_used_max >= 2004);
+	duo_close(&d);
+}
+
+struct flood {
+	struct icmsg_link *link;
+	volatile bool stop;
+};
+
+static void *flood_main(void *arg)
+{
+	struct flood *f = arg;
+	uint8_t msg[16] = { 0 };
+
+	while (!f->stop)
+		icmsg_link_send(f->link, msg, sizeof(msg));
+	return NULL;
+}
+
+static void count_received(struct icmsg_link *l, const void *data, size_t len, void *ud)
+{
+	(void)l;
+	(void)data;
+	(void)len;
+	(*(uint64_t *)ud)++;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void test_spin_ends_under_a_flood(void **state)
+{
+	static const struct icmsg_link_callbacks cb = { .received = count_received };
+	struct flood f = { 0 };
+	uint64_t got = 0, t0, t1, longest = 0;
+	pthread_t th;
+	struct duo d;
+	int i, ret;
+
+	(void)state;
+	tu_pair_init(&d.p, 4096, 0, ICMSG_UNBOUND_DISABLE, ICMSG_UNBOUND_DISABLE);
+	d.p.a.lazy_signal = true;
+	d.p.b.spin_us = 1000;
+	assert_int_equal(icmsg_link_open(&d.p.a, tu_opts(NULL, NULL), &d.l[0]), 0);
+	assert_int_equal(icmsg_link_open(&d.p.b, tu_opts(&cb, &got), &d.l[1]), 0);
+	assert_true(tu_pump(d.l, 2, 5000, both_bound, d.l));
+	f.link = d.l[0];
+	assert_int_equal(pthread_create(&th, NULL, flood_main, &f), 0);
+	/* A peer that never pauses must not keep one call spinning: 8
+	 * periods of 1 ms at most, far below this bound even when slow. */
+	for (i = 0; i < 100000 && got < 1000000; i++) {
+		t0 = mono_ns();
+		ret = icmsg_link_process(d.l[1]);
+		t1 = mono_ns();
+		assert_true(ret >= 0);
+		if (t1 - t0 > longest)
+			longest = t1 - t0;
+	}
+	print_message("spin: %llu messages, longest call %.1f ms\n", (unsigned long long)got,
+		      longest / 1e6);
+	assert_true(longest < 100000000u);
+	f.stop = true;
+	pthread_join(th, NULL);
+	assert_true(got > 0);
+	duo_close(&d);
+}
+
+static void test_process_budget_keeps_the_fd_readable(void **state)
+{
+	static const struct icmsg_link_callbacks cb = { .received = count_received };
+	uint8_t msg[16] = { 0 };
+	uint64_t got = 0;
+	struct duo d;
+	int i;
+
+	(void)state;
+	tu_pair_init(&d.p, 131072, 0, ICMSG_UNBOUND_DISABLE, ICMSG_UNBOUND_DISABLE);
+	assert_int_equal(icmsg_link_open(&d.p.a, tu_opts(NULL, NULL), &d.l[0]), 0);
+	assert_int_equal(icmsg_link_open(&d.p.b, tu_opts(&cb, &got), &d.l[1]), 0);
+	assert_true(tu_pump(d.l, 2, 5000, both_bound, d.l));
+	for (i = 0; i < 5000; i++)
+		assert_int_equal(icmsg_link_send_flags(d.l[0], msg, sizeof(msg), ICMSG_SEND_MORE),
+				 (int)sizeof(msg));
+	assert_int_equal(icmsg_link_kick(d.l[0]), 0);
+	/* One call delivers a bounded number, and leaves the fd readable
+	 * for the rest although their doorbell is drained. */
+	assert_true(icmsg_link_process(d.l[1]) > 0);
+	assert_true(got > 0 && got < 5000);
+	assert_true(fd_readable(d.l[1]));
+	assert_true(icmsg_link_process(d.l[1]) > 0);
+	assert_int_equal(got, 5000);
+	assert_int_equal(icmsg_link_process(d.l[1]), 0);
+	assert_false(fd_readable(d.l[1]));
 	duo_close(&d);
 }
 
@@ -568,7 +751,12 @@ int main(void)
 		cmocka_unit_test(test_hold_in_place_then_release),
 		cmocka_unit_test(test_hold_limits_and_mixing),
 		cmocka_unit_test(test_hold_wrapped_message_is_copied),
+		cmocka_unit_test(test_hold_refuses_wr_moved_behind),
 		cmocka_unit_test(test_hold_drops_oversize),
+		cmocka_unit_test(test_hold_survives_other_calls),
+		cmocka_unit_test(test_failed_send_publishes_the_batch),
+		cmocka_unit_test(test_spin_ends_under_a_flood),
+		cmocka_unit_test(test_process_budget_keeps_the_fd_readable),
 		cmocka_unit_test(test_spin_recv_and_config),
 	};
 

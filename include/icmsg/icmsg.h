@@ -444,7 +444,8 @@ int icmsg_link_get_info(const struct icmsg_link *link, struct icmsg_link_info *r
 const char *icmsg_link_get_name(const struct icmsg_link *link);
 
 /**
- * Send one message without blocking and ring the peer's doorbell.
+ * Send one message without blocking and ring the peer's doorbell (with
+ * lazy_signal, only if the peer may be idle).
  * @return @p len on success, or
  *   -EBUSY     not bound yet,
  *   -ENOTCONN  the peer ended the session (enable/detect), call
@@ -454,6 +455,7 @@ const char *icmsg_link_get_name(const struct icmsg_link *link);
  *   -EMSGSIZE  @p len exceeds max_send (peer-rx-buf-size, ring size, 65535),
  *   -ENOMEM    not enough free space in the ring now; retry later,
  *   -EINVAL    bad arguments, or the peer's rd_idx is invalid,
+ *   -EINPROGRESS a reservation (icmsg_link_tx_reserve()) is open,
  *   or the doorbell's error (the message was sent).
  */
 int icmsg_link_send(struct icmsg_link *link, const void *data, size_t len);
@@ -465,8 +467,9 @@ int icmsg_link_send(struct icmsg_link *link, const void *data, size_t len);
  * As icmsg_link_send(), with @p flags. With ICMSG_SEND_MORE the message is
  * written into the ring but neither published nor signalled: the next send
  * without the flag, icmsg_link_kick() or icmsg_link_flush() publishes the
- * whole batch at once with one doorbell. A send that finds the ring full
- * publishes what is pending first, so the peer can make room.
+ * whole batch at once with one doorbell (a send without the flag does so
+ * even if it fails itself). A send that finds the ring full publishes what
+ * is pending first, so the peer can make room.
  * @return as icmsg_link_send().
  */
 int icmsg_link_send_flags(struct icmsg_link *link, const void *data, size_t len,
@@ -495,7 +498,7 @@ int icmsg_link_tx_reserve(struct icmsg_link *link, size_t len, void **buf);
  * reserved length; 0 abandons the reservation), with @p flags as
  * icmsg_link_send_flags().
  * @return @p len, 0 when abandoned, -EINVAL (no reservation, or @p len
- *         above it), -ECONNRESET (the peer restarted and our ring was
+ *         above it, or bad flags: the reservation stays open), -ECONNRESET (the peer restarted and our ring was
  *         re-initialised since the reservation: nothing was sent), or as
  *         icmsg_link_send().
  */
@@ -518,8 +521,10 @@ int icmsg_link_try_recv(struct icmsg_link *link, void *buf, size_t cap);
  * *@p data points into shared memory when the region is ordinary memory
  * and the message does not wrap (else into a copy of the link): the remote
  * core can change those bytes while you read them, so copy what you parse.
- * It stays valid until the release, or until a call that processes the
- * link. At most ICMSG_RX_HOLD_MAX messages are held at a time.
+ * It stays valid until icmsg_link_rx_release(), or icmsg_link_try_recv() or
+ * icmsg_link_recv(), which take the held messages first; a ring the peer
+ * re-initialises meanwhile voids them (the release says -ECONNRESET).
+ * At most ICMSG_RX_HOLD_MAX messages are held at a time.
  * Sleep on the link fd only after -EAGAIN with nothing held: release, then
  * call again. A peer with lazy signalling does not ring a reader it sees
  * still holding messages, which may be all that is left to tell it.
