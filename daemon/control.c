@@ -55,6 +55,13 @@ struct control *control_new(struct event_base *base, control_status_fn status, v
 	return c;
 }
 
+static void conn_free(struct conn *k)
+{
+	event_free(k->ev);
+	close(k->fd);
+	free(k);
+}
+
 static void conn_close(struct conn *k)
 {
 	struct control *c = k->ctl;
@@ -65,9 +72,7 @@ static void conn_close(struct conn *k)
 		c->conns = k->next;
 	if (k->next)
 		k->next->prev = k->prev;
-	event_free(k->ev);
-	close(k->fd);
-	free(k);
+	conn_free(k);
 	c->n_conns--;
 }
 
@@ -327,10 +332,17 @@ void control_event(struct control *c, const struct jbuf *j)
 
 void control_free(struct control *c)
 {
+	struct conn *k, *next;
+
 	if (!c)
 		return;
-	while (c->conns)
-		conn_close(c->conns);
+	/* The whole list goes: no unlinking one by one. */
+	for (k = c->conns; k; k = next) {
+		next = k->next;
+		conn_free(k);
+	}
+	c->conns = NULL;
+	c->n_conns = 0;
 	control_stop_listening(c);
 	if (c->ev_accept_pause)
 		event_free(c->ev_accept_pause);

@@ -293,8 +293,10 @@ void fake_sysfs_fill(struct fake_sysfs *fs, const char *rel, uint64_t off, uint8
 {
 	uint8_t *buf = malloc(n ? n : 1);
 
-	if (!buf)
+	if (!buf) {
 		fail_msg("fake-sysfs: out of memory");
+		return; /* not reached: cmocka's _fail() is not declared noreturn */
+	}
 	memset(buf, byte, n);
 	fake_sysfs_write(fs, rel, off, buf, n);
 	free(buf);

@@ -660,6 +660,9 @@ fi
 
 # -- SIGTERM ----------------------------------------------------------------
 st=0
+# Several control clients at the end: control_free() walks their list.
+start_subscriber
+start_subscriber
 kill -TERM "$DPID"
 code=0
 wait_exit "$DPID" || code=$?
@@ -673,6 +676,6 @@ if grep -qE "$sanitizer" "$WORK"/*.log "$WORK"/*.out; then
 	diag "$(grep -E -A5 "$sanitizer" "$WORK"/*.log "$WORK"/*.out | head -n 40)"
 	st=1
 fi
-result "SIGTERM: exit 0, socket files removed, no sanitizer report" $st
+result "SIGTERM with control clients connected: exit 0, socket files removed, no sanitizer report" $st
 
 summary daemon

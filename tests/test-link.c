@@ -308,7 +308,7 @@ static void test_link_sender_thread(void **state)
 	struct tu_pair p;
 	pthread_t th;
 	pid_t pid;
-	int idle = 0;
+	int idle = 0, ret = 0;
 
 	tu_pair_init(&p, 1024, 0, ICMSG_UNBOUND_DISABLE, ICMSG_UNBOUND_DISABLE);
 	t.want = malloc(t.max);
@@ -317,15 +317,17 @@ static void test_link_sender_thread(void **state)
 	assert_int_equal(icmsg_link_open(&p.a, tu_opts(&cbs, &t), &t.link), 0);
 	assert_int_equal(icmsg_link_wait_bound(t.link, CHILD_TIMEOUT_MS), 0);
 	assert_int_equal(pthread_create(&th, NULL, sender_main, &t), 0);
-	/* This thread is the event loop: it receives the echoes. */
-	while (__atomic_load_n(&t.got, __ATOMIC_RELAXED) < t.total && idle < 300) {
+	/* This thread is the event loop: it receives the echoes. No check
+	 * may leave while the sender uses t. */
+	while (__atomic_load_n(&t.got, __ATOMIC_RELAXED) < t.total && idle < 300 && ret >= 0) {
 		struct pollfd pfd = { .fd = icmsg_link_get_fd(t.link), .events = POLLIN };
 
 		if (poll(&pfd, 1, 100) == 0)
 			idle++;
-		assert_true(icmsg_link_process(t.link) >= 0);
+		ret = icmsg_link_process(t.link);
 	}
 	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_true(ret >= 0);
 	assert_int_equal(t.send_err, 0);
 	assert_int_equal(t.got, t.total);
 	assert_int_equal(t.bad, 0);

@@ -9,6 +9,22 @@
 
 #include "icmsg/icmsg.h"
 
+/*
+ * How many times slower than a plain one this build may run, for bounds
+ * on durations: ThreadSanitizer instruments every memory access (and its
+ * run is for races, not timing).
+ */
+#if defined(__SANITIZE_THREAD__)
+#define TU_SLOWDOWN 20
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TU_SLOWDOWN 20
+#endif
+#endif
+#ifndef TU_SLOWDOWN
+#define TU_SLOWDOWN 1
+#endif
+
 /* A pair of instance configs over one backing file, A's tx = B's rx. */
 struct tu_pair {
 	char dir[256];

@@ -33,6 +33,18 @@
  * pages are at most 64 KiB. */
 #define RING_STRIDE ((RING_FILE_SIZE + 0xffffu) & ~0xffffu)
 
+/*
+ * -errno of the call that just failed, never 0 or positive: the callers
+ * use what they were given unless the return is < 0, and that must hold
+ * even if errno were 0 (as the static analyzer has to assume it may be).
+ */
+static int neg_errno(void)
+{
+	int err = -errno;
+
+	return err < 0 ? err : -EIO;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The ideal ring                                                           */
 
@@ -52,9 +64,9 @@ static int ring_create(const struct bench_case *c, unsigned int n)
 	int err = 0;
 
 	if (fd < 0)
-		return -errno;
+		return neg_errno();
 	if (ftruncate(fd, (off_t)RING_STRIDE * n) < 0)
-		err = -errno;
+		err = neg_errno();
 	close(fd);
 	return err;
 }
@@ -68,20 +80,22 @@ static int ring_open(const struct bench_case *c, unsigned int which, bool doorbe
 	r->bell = -1;
 	r->idx = 0;
 	if (fd < 0)
-		return -errno;
+		return neg_errno();
 	r->map = mmap(NULL, RING_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		      (off_t)RING_STRIDE * which);
 	close(fd);
 	if (r->map == MAP_FAILED)
-		return -errno;
+		return neg_errno();
 	r->rd = (_Atomic uint32_t *)(void *)r->map;
 	r->wr = (_Atomic uint32_t *)(void *)(r->map + 64);
 	r->data = r->map + RING_HDR;
 	if (doorbell) {
 		r->bell = open(c->fifo_b, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (r->bell < 0) {
+			int err = neg_errno();
+
 			munmap(r->map, RING_FILE_SIZE);
-			return -errno;
+			return err;
 		}
 	}
 	return 0;
@@ -149,6 +163,17 @@ static int ring_read(struct ring *r, uint8_t *buf, uint32_t cap)
 	return (int)len;
 }
 
+/* Write one message, spinning while the ring is full. @return 0, or
+ * -ETIMEDOUT if the reader stalled. */
+static int ring_write_wait(struct ring *r, const uint8_t *buf, uint32_t len,
+			   struct bench_spin *spin)
+{
+	while (!ring_write(r, buf, len))
+		if (bench_spin_idle(spin) < 0)
+			return -ETIMEDOUT;
+	return 0;
+}
+
 /* Child: write numbered messages, spinning while the ring is full. */
 static int ring_writer(const struct bench_case *c, bool doorbell)
 {
@@ -157,18 +182,21 @@ static int ring_writer(const struct bench_case *c, bool doorbell)
 	uint8_t *buf = malloc(c->size);
 	uint32_t seq = 0;
 
-	if (!buf || ring_open(c, 0, doorbell, &r) < 0)
+	if (!buf || ring_open(c, 0, doorbell, &r) < 0) {
+		free(buf);
 		return 1;
+	}
 	for (;;) {
 		bench_fill(buf, c->size, seq);
-		while (!ring_write(&r, buf, c->size))
-			if (bench_spin_idle(&spin) < 0)
-				return 1;
+		if (ring_write_wait(&r, buf, c->size, &spin) < 0)
+			break;
 		bench_spin_reset(&spin);
 		if (r.bell >= 0 && write(r.bell, "", 1) < 0 && errno != EAGAIN)
-			return 1;
+			break;
 		seq++;
 	}
+	free(buf);
+	return 1;
 }
 
 static int ring_writer_spin(const struct bench_case *c)
@@ -250,22 +278,25 @@ static int ring_echo(const struct bench_case *c)
 	uint8_t *buf = malloc(c->size);
 	int n;
 
-	if (!buf || ring_open(c, 0, false, &in) < 0 || ring_open(c, 1, false, &out) < 0)
+	if (!buf || ring_open(c, 0, false, &in) < 0 || ring_open(c, 1, false, &out) < 0) {
+		free(buf);
 		return 1;
+	}
 	for (;;) {
 		n = ring_read(&in, buf, c->size);
 		if (n < 0)
-			return 1;
+			break;
 		if (n == 0) {
 			if (bench_spin_idle(&spin) < 0)
-				return 1;
+				break;
 			continue;
 		}
 		bench_spin_reset(&spin);
-		while (!ring_write(&out, buf, (uint32_t)n))
-			if (bench_spin_idle(&spin) < 0)
-				return 1;
+		if (ring_write_wait(&out, buf, (uint32_t)n, &spin) < 0)
+			break;
 	}
+	free(buf);
+	return 1;
 }
 
 /* One round trip: send @buf on @out, spin until its echo is back on @in. */
@@ -275,9 +306,8 @@ static int ring_round_trip(struct ring *out, struct ring *in, const uint8_t *buf
 	struct bench_spin spin = { 0 };
 	int n;
 
-	while (!ring_write(out, buf, size))
-		if (bench_spin_idle(&spin) < 0)
-			return -ETIMEDOUT;
+	if (ring_write_wait(out, buf, size, &spin) < 0)
+		return -ETIMEDOUT;
 	while ((n = ring_read(in, back, size)) == 0)
 		if (bench_spin_idle(&spin) < 0)
 			return -ETIMEDOUT;
@@ -414,8 +444,10 @@ static int seq_sender(const struct bench_case *c)
 	for (;;) {
 		bench_fill(buf, c->size, seq++);
 		if (send(seq_fd, buf, c->size, MSG_NOSIGNAL) < 0 && errno != EINTR)
-			return 1;
+			break;
 	}
+	free(buf);
+	return 1;
 }
 
 static int seq_echo(const struct bench_case *c)
@@ -427,7 +459,8 @@ static int seq_echo(const struct bench_case *c)
 		return 1;
 	while ((n = recv(seq_fd, buf, c->size, 0)) > 0)
 		if (send(seq_fd, buf, (size_t)n, MSG_NOSIGNAL) < 0)
-			return 1;
+			break;
+	free(buf);
 	return 1;
 }
 
@@ -440,7 +473,7 @@ static int seq_start(const struct bench_case *c, int (*fn)(const struct bench_ca
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
+		return neg_errno();
 	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	seq_fd = sv[1];
 	*ret_pid = bench_fork(fn, c);

@@ -164,28 +164,32 @@ static int peer_sink(const struct bench_case *c)
 	bool reported = false;
 	int n, got;
 
-	if (!buf || peer_open(&link) < 0)
+	if (!buf || peer_open(&link) < 0) {
+		free(buf);
 		return 1;
+	}
 	for (;;) {
 		n = icmsg_link_try_recv(link, buf, c->size);
 		if (n == -EAGAIN || n == -EBUSY) {
 			if (peer_wait(&link) < 0)
-				return 1;
+				break;
 			continue;
 		}
 		if (n < 0)
-			return 1;
+			break;
 		if (reported)
 			continue;
 		got = bench_stream_got(c, &r, "icmsgd", buf, (size_t)n);
 		if (got < 0)
-			return 1;
+			break;
 		if (got > 0) {
 			if (bench_report(dr.report[1], &r) < 0)
-				return 1;
+				break;
 			reported = true;
 		}
 	}
+	free(buf);
+	return 1;
 }
 
 /* Send every message on ipc0 back. */
@@ -195,18 +199,22 @@ static int peer_echo(const struct bench_case *c)
 	uint8_t *buf = malloc(c->size);
 	int n;
 
-	if (!buf || peer_open(&link) < 0)
+	if (!buf || peer_open(&link) < 0) {
+		free(buf);
 		return 1;
+	}
 	for (;;) {
 		n = icmsg_link_try_recv(link, buf, c->size);
 		if (n == -EAGAIN || n == -EBUSY) {
 			if (peer_wait(&link) < 0)
-				return 1;
+				break;
 			continue;
 		}
 		if (n < 0 || icmsg_link_send_timeout(link, buf, (size_t)n, BENCH_STALL_MS) < 0)
-			return 1;
+			break;
 	}
+	free(buf);
+	return 1;
 }
 
 /* Keep every instance bound, nothing more. */

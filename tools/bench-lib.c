@@ -148,17 +148,21 @@ static int lib_sender(const struct bench_case *c)
 	uint8_t *buf = malloc(c->size);
 	uint32_t seq = 0;
 
-	if (!buf || lib_open(c, true, &link) < 0)
+	if (!buf || lib_open(c, true, &link) < 0) {
+		free(buf);
 		return 1;
+	}
 	for (;; seq++) {
 		if (lib_mode == BENCH_EVENT)
 			bench_fill(buf, c->size, seq);
 		if (lib_send(link, lib_mode == BENCH_EVENT ? buf : NULL, c->size, seq,
 			     ICMSG_SEND_MORE) < 0)
-			return 1;
+			break;
 		if ((seq + 1) % KICK_EVERY == 0 && icmsg_link_kick(link) < 0)
-			return 1;
+			break;
 	}
+	free(buf);
+	return 1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -238,13 +242,17 @@ static int lib_echo(const struct bench_case *c)
 	const void *data;
 	int n;
 
-	if (!buf || lib_open(c, true, &link) < 0)
+	if (!buf || lib_open(c, true, &link) < 0) {
+		free(buf);
 		return 1;
+	}
 	for (;;) {
 		n = lib_recv(link, &spin, buf, c->size, &data);
 		if (n < 0 || lib_send(link, data, (uint32_t)n, 0, 0) < 0)
-			return 1;
+			break;
 	}
+	free(buf);
+	return 1;
 }
 
 int bench_lib_stream(const struct bench_case *c, enum bench_mode mode, struct bench_result *r)
@@ -281,8 +289,9 @@ static int lib_round_trip(struct icmsg_link *link, struct bench_spin *spin, cons
 	int n;
 
 	n = lib_send(link, buf, size, 0, 0);
-	if (n == 0)
-		n = lib_recv(link, spin, back, size, &data);
+	if (n < 0)
+		return n;
+	n = lib_recv(link, spin, back, size, &data);
 	if (n < 0)
 		return n;
 	if ((uint32_t)n != size || memcmp(buf, data, size) != 0) {

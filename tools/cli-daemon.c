@@ -114,6 +114,7 @@ int cli_seq_connect(const char *path, int timeout_ms, int *ret_fd)
 	size_t len = strlen(path);
 	int fd, err;
 
+	*ret_fd = -1;
 	if (len == 0)
 		return -ENOENT;
 	if (len >= sizeof(addr.sun_path))

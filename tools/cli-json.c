@@ -144,26 +144,25 @@ static size_t put_utf8(char *out, uint32_t cp)
 }
 
 /* A \uXXXX escape at ps->p (after the backslash and 'u'), surrogate pairs
- * joined. Lone surrogates become U+FFFD: valid JSON, but not UTF-8. */
-static bool parse_unicode(struct parser *ps, uint32_t *ret)
+ * joined. Lone surrogates become U+FFFD: valid JSON, but not UTF-8.
+ * @return the code point, or -1 (failed). */
+static int parse_unicode(struct parser *ps)
 {
 	int hi, lo;
 
-	if (ps->end - ps->p < 4 || (hi = hex4(ps->p)) < 0)
-		return fail(ps, "malformed \\u escape");
-	ps->p += 4;
-	if (hi < 0xd800 || hi > 0xdfff) {
-		*ret = (uint32_t)hi;
-		return true;
+	if (ps->end - ps->p < 4 || (hi = hex4(ps->p)) < 0) {
+		fail(ps, "malformed \\u escape");
+		return -1;
 	}
+	ps->p += 4;
+	if (hi < 0xd800 || hi > 0xdfff)
+		return hi;
 	if (hi <= 0xdbff && ps->end - ps->p >= 6 && ps->p[0] == '\\' && ps->p[1] == 'u' &&
 	    (lo = hex4(ps->p + 2)) >= 0xdc00 && lo <= 0xdfff) {
 		ps->p += 6;
-		*ret = 0x10000 + ((uint32_t)(hi - 0xd800) << 10) + (uint32_t)(lo - 0xdc00);
-		return true;
+		return 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
 	}
-	*ret = 0xfffd;
-	return true;
+	return 0xfffd;
 }
 
 /* A string at ps->p (on the opening quote), decoded into *ret / *ret_len. */
@@ -171,8 +170,8 @@ static bool parse_string(struct parser *ps, char **ret, size_t *ret_len)
 {
 	const char *q;
 	size_t n = 0;
-	uint32_t cp;
 	char *out;
+	int cp;
 
 	ps->p++;
 	/* Escapes only shrink (\uXXXX is 6 bytes for at most 3, a pair 12
@@ -226,9 +225,10 @@ static bool parse_string(struct parser *ps, char **ret, size_t *ret_len)
 			out[n++] = '\t';
 			break;
 		case 'u':
-			if (!parse_unicode(ps, &cp))
+			cp = parse_unicode(ps);
+			if (cp < 0)
 				goto err;
-			n += put_utf8(out + n, cp);
+			n += put_utf8(out + n, (uint32_t)cp);
 			break;
 		default:
 			ps->p--;

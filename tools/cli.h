@@ -252,7 +252,8 @@ struct cli_buf {
  * @path, waiting up to @timeout_ms (-1: forever) if the listener's backlog
  * is full.
  * @return 0 and *@ret_fd (close it with close()), or a negative errno:
- *         -ENAMETOOLONG, -ETIMEDOUT, -EINTR (signal), connect()'s errors.
+ *         -ENAMETOOLONG, -ETIMEDOUT, -EINTR (signal), connect()'s errors;
+ *         *@ret_fd is then -1.
  */
 int cli_seq_connect(const char *path, int timeout_ms, int *ret_fd);
 

@@ -552,11 +552,10 @@ static int dump_watch(struct dump *d)
 	bool changed;
 	int ret;
 
-	ret = dump_once(d);
-	/* An invalid region may become valid: go on. Not a layout that
-	 * cannot be decoded, or a region that cannot be read. */
-	if (ret && d->format == DUMP_JSON)
-		ret = CLI_EXIT_OK;
+	/* Not the exit status: an invalid region may become valid, so the
+	 * watch goes on; not with a layout that cannot be decoded or a region
+	 * that cannot be read, though (below). */
+	dump_once(d);
 	for (size_t k = 0; k < d->n; k++) {
 		if (!d->src[k].image || (!d->src[k].decoded && d->format != DUMP_HEX))
 			return CLI_EXIT_ERROR;

@@ -529,6 +529,7 @@ static int read_input(const struct sender *s, struct input *in, uint8_t *buf, si
 	int d;
 	char c;
 
+	*got = 0; /* on failure too: no caller reads garbage */
 	if (!s->hex) {
 		r = read_full(in->fd, buf, cap);
 		if (r < 0)

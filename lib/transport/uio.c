@@ -43,7 +43,7 @@ static int read_attr(const char *path, char *buf, size_t cap)
 
 static int read_u64_attr(const char *path, uint64_t *ret)
 {
-	char buf[64], *end;
+	char buf[64] = "", *end; /* never parsed uninitialised */
 	unsigned long long v;
 	int err;
 
