@@ -371,6 +371,10 @@ static bool check_reach(struct checker *c, const struct icmsg_region_config *r, 
 	return true;
 }
 
+/* The smallest data area a magic bonds in: its 4-byte header, 13 bytes
+ * padded to 16, and the 4 bytes a full ring always keeps free (2.6). */
+#define MAGIC_RING_MIN 24u
+
 static void check_region(struct checker *c, const struct icmsg_region_config *r,
 			 enum cfg_field base)
 {
@@ -404,6 +408,11 @@ static void check_region(struct checker *c, const struct icmsg_region_config *r,
 	    pbuf_layout_init(&layout, r->size, cfg->dcache_alignment, handshake, NULL) < 0)
 		fail(c, f_size, "too small: the data area after the ring header "
 				"(rd_idx, handshake, wr_idx) must be at least 12 bytes (spec 2.2)");
+	/* Zephyr takes such a ring, but no bond by magic ever happens in it. */
+	else if (usable(c, f_size, F_DCACHE, F_UNBOUND) && cfg->unbound != ICMSG_UNBOUND_ENABLE &&
+		 layout.len < MAGIC_RING_MIN)
+		fail(c, f_size, "too small for the bonding magic: unbound disable and detect "
+				"need a data area of at least 24 bytes (spec 3.1)");
 }
 
 /* Where two regions of each type overlap, for messages. */
@@ -598,6 +607,12 @@ static void check_limits(struct checker *c)
 	if (usable(c, F_PEER_RX) &&
 	    (cfg->peer_rx_buf_size < 1 || cfg->peer_rx_buf_size > PACKET_LEN_MAX))
 		fail(c, F_PEER_RX, "must be from 1 to 65535: packet lengths are 16-bit (spec 2.3)");
+	/* The 13-byte magic announces a restarted peer: a cap below it would
+	 * drop it unseen (spec 3.2). */
+	if (usable(c, F_RX_BUF, F_UNBOUND) && cfg->unbound != ICMSG_UNBOUND_ENABLE &&
+	    cfg->rx_buf_size && cfg->rx_buf_size < 13)
+		fail(c, F_RX_BUF, "must be 0 or at least 13 with unbound disable or detect: the "
+				  "bonding magic is 13 bytes (spec 3.1)");
 	if (usable(c, F_RX_BUF) && cfg->rx_buf_size > PACKET_LEN_MAX)
 		fail(c, F_RX_BUF, "must be from 0 (no limit) to 65535: packet lengths are 16-bit "
 				  "(spec 2.3)");

@@ -112,7 +112,11 @@ static void open_session(struct proto *p)
 
 static void reopen(struct proto *p)
 {
-	if (p->cfg.mode == ICMSG_UNBOUND_DISABLE)
+	/* A detect link bonded by magic re-bonds by magic: its peer runs
+	 * disable and would never notice a new session id (spec 3.8). */
+	if (p->cfg.mode == ICMSG_UNBOUND_DISABLE ||
+	    (!p->session && (p->state == PROTO_CONNECTED_DISABLED ||
+			     p->state == PROTO_INIT_DISABLED || p->state == PROTO_FAULT)))
 		open_magic(p);
 	else
 		open_session(p);
@@ -189,20 +193,13 @@ static void check_v0(struct proto *p)
 	}
 }
 
-/* The rx ring holds exactly one magic packet, already read (rd = wr = 20). */
-static bool magic_only(struct proto *p, uint32_t s)
+/* The peer's magic is read: bound (spec 3.2 step 5). */
+static void bond_magic(struct proto *p)
 {
-	const uint32_t magic_end = ROUND_UP(PBUF_IDX_SIZE + PROTO_MAGIC_LEN, 4);
-	uint8_t head[PROTO_MAGIC_LEN];
-	uint32_t saved = p->rx.rd_local;
-	int n;
-
-	if (s != magic_end || pbuf_shared_wr(&p->rx) != magic_end)
-		return false;
-	p->rx.rd_local = 0;
-	n = pbuf_peek_initial(&p->rx, head, sizeof(head));
-	p->rx.rd_local = saved;
-	return n == PROTO_MAGIC_LEN && is_magic(head, n);
+	p->state = PROTO_CONNECTED_DISABLED;
+	p->session = false;
+	push_event(p, PROTO_EV_BOUND, 0);
+	p->notify = true;
 }
 
 /* INIT_DISABLED (spec 3.2 step 5): find the peer's magic. */
@@ -216,17 +213,20 @@ static void step_init_disabled(struct proto *p)
 		/* Only the writer's tx_init stores 0 here while we wait... */
 		if (s == 0 && pbuf_rx_resync(&p->rx, 0) == 0) {
 			p->rx_trusted = true;
-		} else if (magic_only(p, s) && pbuf_shared_rd(&p->tx) != 0) {
-			/* ...or the ring holds nothing but a magic that a
-			 * previous incarnation of ours read, and the peer has
-			 * read our new magic since our tx_init: it is alive, has
-			 * sent nothing since its reset, and will not reset again
-			 * (see peer_restarted()). Read its magic again. A
-			 * magic-only ring whose writer shows no sign of life
-			 * may be a dead peer's: wait for the next one's reset. */
-			p->rx.rd_local = 0;
-			p->rx.rd_published = s;
+		} else if (s == ROUND_UP(PBUF_IDX_SIZE + PROTO_MAGIC_LEN, 4) &&
+			   pbuf_shared_rd(&p->tx) != 0) {
+			/* ...or a previous incarnation of ours read the peer's
+			 * magic and nothing more, and the peer has read our new
+			 * magic since our tx_init: it re-bonded without
+			 * resetting its ring (peer_restarted() keeps a ring that
+			 * holds nothing but its magic), and may have sent since,
+			 * even wrapping over the magic. Its magic counts as
+			 * read: bound, reading on from there. A peer showing no
+			 * sign of life may be a dead one: wait for a reset. */
+			pbuf_rx_resync(&p->rx, s);
 			p->rx_trusted = true;
+			bond_magic(p);
+			return;
 		} else {
 			p->rx_trusted = false;
 			check_v0(p);
@@ -247,10 +247,7 @@ static void step_init_disabled(struct proto *p)
 			return;
 		}
 		if (is_magic(head, n)) {
-			p->state = PROTO_CONNECTED_DISABLED;
-			p->session = false;
-			push_event(p, PROTO_EV_BOUND, 0);
-			p->notify = true;
+			bond_magic(p);
 			return;
 		}
 		/* Not a magic: consumed and dropped, as Zephyr does. */

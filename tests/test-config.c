@@ -617,17 +617,28 @@ static void test_config_region_too_small(void **state)
 	struct icmsg_config *cfg;
 
 	(void)state;
-	/* D = 0, disable: H = 4, 20 bytes is the least. */
+	/* D = 0, disable: H = 4, a 24-byte data area for the magic: 32 bytes
+	 * is the least (Zephyr takes 20, where no magic bond ever happens). */
 	cfg = expect_ok("instances:\n"
 			"  - name: a\n"
-			"    tx-region: { path: a.bin, offset: 0x100, size: 20 }\n"
-			"    rx-region: { path: a.bin, size: 20 }\n"
+			"    tx-region: { path: a.bin, offset: 0x100, size: 32 }\n"
+			"    rx-region: { path: a.bin, size: 32 }\n"
 			"    mboxes: { tx: a.tx, rx: a.rx }\n");
 	icmsg_config_free(cfg);
 	expect_errors("instances:\n"
 		      "  - name: a\n"
+		      "    tx-region: { path: a.bin, offset: 0x100, size: 28 }\n"
+		      "    rx-region: { path: a.bin, size: 32 }\n"
+		      "    mboxes: { tx: a.tx, rx: a.rx }\n"
+		      "    rx-buf-size: 12\n",
+		      ":3: instances[0].tx-region.size: too small for the bonding magic: unbound "
+		      "disable and detect need a data area of at least 24 bytes (spec 3.1)\n"
+		      ":6: instances[0].rx-buf-size: must be 0 or at least 13 with unbound disable "
+		      "or detect: the bonding magic is 13 bytes (spec 3.1)");
+	expect_errors("instances:\n"
+		      "  - name: a\n"
 		      "    tx-region: { path: a.bin, offset: 0x100, size: 16 }\n"
-		      "    rx-region: { path: a.bin, size: 20 }\n"
+		      "    rx-region: { path: a.bin, size: 32 }\n"
 		      "    mboxes: { tx: a.tx, rx: a.rx }\n",
 		      ":3: instances[0].tx-region.size: too small: the data area after the ring "
 		      "header (rd_idx, handshake, wr_idx) must be at least 12 bytes (spec 2.2)");
@@ -649,11 +660,11 @@ static void test_config_region_too_small(void **state)
 		      "    unbound: enable\n",
 		      ":4: instances[0].rx-region.size: too small: the data area after the ring "
 		      "header (rd_idx, handshake, wr_idx) must be at least 12 bytes (spec 2.2)");
-	/* D = 64, disable: H = 64, 80 bytes is the least. */
+	/* D = 64, disable: H = 64, 80 bytes for a ring, 92 for the magic. */
 	expect_errors("instances:\n"
 		      "  - name: a\n"
 		      "    tx-region: { path: a.bin, offset: 0x100, size: 76 }\n"
-		      "    rx-region: { path: a.bin, size: 80 }\n"
+		      "    rx-region: { path: a.bin, size: 92 }\n"
 		      "    mboxes: { tx: a.tx, rx: a.rx }\n"
 		      "    dcache-alignment: 64\n",
 		      ":3: instances[0].tx-region.size: too small: the data area after the ring "
@@ -2630,7 +2641,10 @@ static void test_config_check_structs(void **state)
 	c.rx_region.size = 16;
 	expect_check_fails(&c, "rx-region.size", "too small: the data area after the ring header "
 		     "(rd_idx, handshake, wr_idx) must be at least 12 bytes (spec 2.2)");
-	c.rx_region.size = 20;
+	c.rx_region.size = 28;
+	expect_check_fails(&c, "rx-region.size", "too small for the bonding magic: unbound "
+		     "disable and detect need a data area of at least 24 bytes (spec 3.1)");
+	c.rx_region.size = 32;
 	assert_int_equal(icmsg_link_config_check(&c, NULL, NULL), 0);
 	c.rx_region.size = UINT64_C(0x100000000);
 	expect_check_fails(&c, "rx-region.size", "must be less than 4 GiB: ring indices are 32-bit "
