@@ -4,10 +4,12 @@
  *
  * Ring to clients: the link is opened without a received callback, so
  * messages stay in the ring until relay_pump() holds a batch of them in
- * place (icmsg_link_rx_hold()). A client with nothing queued gets the
- * batch straight from the ring in one sendmmsg(); what a client cannot
- * take now is copied once and queued (by reference) for it. The batch's
- * ring space is released after that. While a client's queue is full under
+ * place (icmsg_link_rx_hold()), copies them into one buffer and releases
+ * them: the release is what says the remote core did not reset its ring
+ * meanwhile, so nothing reaches a client before it (sending straight from
+ * the ring could hand out bytes the core had already overwritten). A
+ * client with nothing queued gets the batch in one sendmmsg(); what a
+ * client cannot take now is copied once more and queued (by reference). While a client's queue is full under
  * "client-policy: wait" the pump simply stops taking: the remote core then
  * finds its ring full, which is the back-pressure the protocol has.
  *
@@ -96,6 +98,7 @@ struct relay {
 
 	struct link_totals base;
 	uint32_t tx_ring_size, rx_ring_size, max_recv;
+	uint8_t *batch_buf; /* copies of a batch held in the ring, rx ring size */
 	uint64_t backpressure, oversize, clients_dropped, errors;
 };
 
@@ -784,6 +787,7 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 /* Hold up to a batch of messages in place. Return: how many, or a negative errno. */
 static int take_batch(struct relay *r, struct batch *b, unsigned int max)
 {
+	size_t used = 0;
 	const void *data;
 	int n;
 
@@ -791,11 +795,24 @@ static int take_batch(struct relay *r, struct batch *b, unsigned int max)
 	while (b->n < max) {
 		n = icmsg_link_rx_hold(r->link, &data);
 		if (n < 0)
-			return b->n ? (int)b->n : n;
-		b->iov[b->n].iov_base = (void *)data;
+			break;
+		/* Held messages never add up to more than the ring. */
+		memcpy(r->batch_buf + used, data, (size_t)n);
+		b->iov[b->n].iov_base = r->batch_buf + used;
 		b->iov[b->n].iov_len = (size_t)n;
 		b->copy[b->n] = NULL;
+		used += (size_t)n;
 		b->n++;
+	}
+	if (b->n == 0)
+		return n;
+	/* The copies count only if the core did not reset its ring while
+	 * they were made: the release checks, before anyone sees them. */
+	n = icmsg_link_rx_release(r->link);
+	if (n < 0) {
+		log_printf(LOG_WARNING, "instance %s: %u messages dropped: the remote core reset "
+			   "its ring while they were read", relay_name(r), b->n);
+		b->n = 0;
 	}
 	return (int)b->n;
 }
@@ -855,11 +872,6 @@ static void relay_pump(struct relay *r)
 			break;
 		}
 		fan_out(r, &b);
-		/* Their ring space goes back to the remote core only now. */
-		n = icmsg_link_rx_release(r->link);
-		if (n < 0)
-			log_printf(LOG_WARNING, "instance %s: %u messages read across a reset of "
-				   "the ring", relay_name(r), b.n);
 		taken += b.n;
 	}
 	flush_all(r);
@@ -1004,6 +1016,10 @@ static int open_link(struct relay *r)
 	if (ret < 0)
 		goto err_close;
 	ret = -ENOMEM;
+	free(r->batch_buf);
+	r->batch_buf = malloc(info.rx_ring_size ? info.rx_ring_size : 1);
+	if (!r->batch_buf)
+		goto err_close;
 	r->ev_link = event_new(r->env->base, icmsg_link_get_fd(link), EV_READ | EV_PERSIST,
 			       on_link_event, r);
 	if (!r->ev_link || event_add(r->ev_link, NULL) < 0)
@@ -1250,6 +1266,7 @@ void relay_free(struct relay *r)
 	if (r->ev_accept_pause)
 		event_free(r->ev_accept_pause);
 	free_config(r);
+	free(r->batch_buf);
 	free(r);
 }
 

@@ -587,18 +587,11 @@ int proto_hold(struct proto *p, size_t cap, uint32_t *start)
 	if (ret < 0)
 		return ret;
 	ret = pbuf_hold(&p->rx, &n, start);
-	if (ret == -EBADMSG) {
-		if (!first)
-			return -EAGAIN; /* the caller releases what it holds first */
-		pthread_mutex_lock(&p->tx_lock);
-		fault(p, &p->rx, now_ns());
-		pthread_mutex_unlock(&p->tx_lock);
-		return -EAGAIN;
-	}
-	if (ret == 0)
-		return -EAGAIN;
+	/* A new session or a reset ring first: what looks corrupt may only
+	 * be the peer starting over under us (as proto_recv() checks). */
 	if (st == PROTO_CONNECTED_ENABLED && session_changed(p, &reason)) {
-		pbuf_unhold(&p->rx, *start);
+		if (ret > 0)
+			pbuf_unhold(&p->rx, *start);
 		if (!first)
 			return -EAGAIN;
 		pthread_mutex_lock(&p->tx_lock);
@@ -608,6 +601,20 @@ int proto_hold(struct proto *p, size_t cap, uint32_t *start)
 		pthread_mutex_unlock(&p->tx_lock);
 		return -EAGAIN;
 	}
+	if (ret == -EBADMSG) {
+		if (!first)
+			return -EAGAIN; /* the caller releases what it holds first */
+		if (hold_checks_before(p, st) < 0)
+			return -EAGAIN; /* the peer reset its ring: not a fault */
+		pthread_mutex_lock(&p->tx_lock);
+		fault(p, &p->rx, now_ns());
+		pthread_mutex_unlock(&p->tx_lock);
+		return -EAGAIN;
+	}
+	if (ret == 0)
+		return -EAGAIN;
+	/* Something was read: a restart of the peer must be answered. */
+	p->rx_clean = false;
 	/* Packets that need more than a look (too long to deliver, a fresh
 	 * magic) go through proto_recv() once nothing else is held. */
 	if (n > cap || (n == PROTO_MAGIC_LEN && st == PROTO_CONNECTED_DISABLED)) {
