@@ -155,6 +155,18 @@ static int peer_wait(struct icmsg_link **links)
 	return 0;
 }
 
+/* The next message of *@link, sleeping while there is none.
+ * @return its length, or a negative errno. */
+static int peer_next(struct icmsg_link **link, uint8_t *buf, size_t cap)
+{
+	int n;
+
+	while ((n = icmsg_link_try_recv(*link, buf, cap)) == -EAGAIN || n == -EBUSY)
+		if (peer_wait(link) < 0)
+			return -EIO;
+	return n;
+}
+
 /* Count the stream on ipc0; report once done, then drain until killed. */
 static int peer_sink(const struct bench_case *c)
 {
@@ -169,12 +181,7 @@ static int peer_sink(const struct bench_case *c)
 		return 1;
 	}
 	for (;;) {
-		n = icmsg_link_try_recv(link, buf, c->size);
-		if (n == -EAGAIN || n == -EBUSY) {
-			if (peer_wait(&link) < 0)
-				break;
-			continue;
-		}
+		n = peer_next(&link, buf, c->size);
 		if (n < 0)
 			break;
 		if (reported)
@@ -204,12 +211,7 @@ static int peer_echo(const struct bench_case *c)
 		return 1;
 	}
 	for (;;) {
-		n = icmsg_link_try_recv(link, buf, c->size);
-		if (n == -EAGAIN || n == -EBUSY) {
-			if (peer_wait(&link) < 0)
-				break;
-			continue;
-		}
+		n = peer_next(&link, buf, c->size);
 		if (n < 0 || icmsg_link_send_timeout(link, buf, (size_t)n, BENCH_STALL_MS) < 0)
 			break;
 	}
@@ -396,25 +398,6 @@ int bench_daemon_stream(const struct bench_case *c, struct bench_result *r)
 	return err;
 }
 
-/* One round trip of @buf through the daemon; the echo must be unchanged. */
-static int round_trip(int fd, const uint8_t *buf, uint8_t *back, size_t size)
-{
-	ssize_t n;
-
-	if (send(fd, buf, size, MSG_NOSIGNAL) < 0)
-		return errno == EAGAIN ? -ETIMEDOUT : -errno;
-	do
-		n = recv(fd, back, size, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EAGAIN ? -ETIMEDOUT : -errno;
-	if ((size_t)n != size || memcmp(buf, back, size) != 0) {
-		cli_errf("bench: icmsgd echo %u differs from what was sent", bench_seq(buf));
-		return -EBADMSG;
-	}
-	return 0;
-}
-
 int bench_daemon_rtt(const struct bench_case *c, struct bench_result *r)
 {
 	uint8_t *buf = malloc(c->size), *back = malloc(c->size);
@@ -430,7 +413,7 @@ int bench_daemon_rtt(const struct bench_case *c, struct bench_result *r)
 		bench_rtt_start(c, r);
 		while (err == 0 && bench_rtt_next(r, &t)) {
 			bench_fill(buf, c->size, seq++);
-			err = round_trip(fd, buf, back, c->size);
+			err = bench_sock_round_trip(fd, "icmsgd", buf, back, c->size);
 			if (err == 0)
 				err = bench_add_rtt(r, t);
 		}

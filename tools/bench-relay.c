@@ -241,25 +241,6 @@ int bench_relay_stream(const struct bench_case *c, struct bench_result *r)
 	return err;
 }
 
-/* One round trip of @buf; the echo must come back unchanged. */
-static int relay_round_trip(int fd, const uint8_t *buf, uint8_t *back, size_t size)
-{
-	ssize_t n;
-
-	if (send(fd, buf, size, MSG_NOSIGNAL) < 0)
-		return errno == EAGAIN ? -ETIMEDOUT : -errno;
-	do
-		n = recv(fd, back, size, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EAGAIN ? -ETIMEDOUT : -errno;
-	if ((size_t)n != size || memcmp(buf, back, size) != 0) {
-		cli_errf("bench: relay echo %u differs from what was sent", bench_seq(buf));
-		return -EBADMSG;
-	}
-	return 0;
-}
-
 int bench_relay_rtt(const struct bench_case *c, struct bench_result *r)
 {
 	uint8_t *buf = malloc(c->size), *back = malloc(c->size);
@@ -272,7 +253,7 @@ int bench_relay_rtt(const struct bench_case *c, struct bench_result *r)
 		bench_rtt_start(c, r);
 		while (err == 0 && bench_rtt_next(r, &t)) {
 			bench_fill(buf, c->size, seq++);
-			err = relay_round_trip(rl.near[0], buf, back, c->size);
+			err = bench_sock_round_trip(rl.near[0], "relay", buf, back, c->size);
 			if (err == 0)
 				err = bench_add_rtt(r, t);
 		}

@@ -245,6 +245,25 @@ static int take_report(int fd, struct bench_result *r)
 	return 1;
 }
 
+int bench_sock_round_trip(int fd, const char *what, const uint8_t *buf, uint8_t *back,
+			  size_t size)
+{
+	ssize_t n;
+
+	if (send(fd, buf, size, MSG_NOSIGNAL) < 0)
+		return errno == EAGAIN ? -ETIMEDOUT : -errno;
+	do
+		n = recv(fd, back, size, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? -ETIMEDOUT : -errno;
+	if ((size_t)n != size || memcmp(buf, back, size) != 0) {
+		cli_errf("bench: %s echo %u differs from what was sent", what, bench_seq(buf));
+		return -EBADMSG;
+	}
+	return 0;
+}
+
 int bench_send_stream(const struct bench_case *c, int sock, int report, const char *what,
 		      struct bench_result *r)
 {

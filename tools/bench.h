@@ -163,6 +163,15 @@ int bench_report(int fd, const struct bench_result *r);
 int bench_send_stream(const struct bench_case *c, int sock, int report, const char *what,
 		      struct bench_result *r);
 
+/**
+ * bench_sock_round_trip() - send @buf (@size bytes) on the blocking socket
+ * @fd (timeouts set) and receive its echo into @back, which must match.
+ * @return 0, -ETIMEDOUT, -EBADMSG (printed, @what names the case) or a
+ *         negative errno.
+ */
+int bench_sock_round_trip(int fd, const char *what, const uint8_t *buf, uint8_t *back,
+			  size_t size);
+
 /** bench_sock_timeouts() - SO_SNDTIMEO and SO_RCVTIMEO of BENCH_STALL_MS on @fd. */
 void bench_sock_timeouts(int fd);
 
